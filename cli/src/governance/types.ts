@@ -1,0 +1,143 @@
+/**
+ * TypeScript shapes of governance files, as the JSON Schemas in `schemas/` define them.
+ * The loader only hands these out for files that passed their schema.
+ */
+
+export type Principal = string;
+export type AssociationStatus = "proposed" | "approved" | "suspended" | "withdrawn";
+export type AutoApproval = "NEVER" | "ALWAYS" | "ALLOWLIST";
+
+export interface SiteKey {
+  id: string;
+  algorithm: "ed25519";
+  public_key: string;
+  created_at: string;
+  revoked_at?: string;
+}
+
+export interface Site {
+  schema: "fedeval/site@1";
+  id: string;
+  name: string;
+  country?: string;
+  contact?: string;
+  owners: Principal[];
+  runner_labels?: string[];
+  keys?: SiteKey[];
+}
+
+export interface ContainerReference {
+  image: string;
+  config: string;
+}
+
+export type MetricGroup = "accuracy" | "calibration" | "robustness" | "fairness" | "efficiency" | "other";
+export type Pooling = "mean" | "meta" | "counts" | "histogram";
+
+export interface MetricSpec {
+  id: string;
+  title?: string;
+  description?: string;
+  group: MetricGroup;
+  direction: "higher" | "lower";
+  primary?: boolean;
+  range?: [number, number];
+  unit?: string;
+  pooling: Pooling;
+  histogram_bins?: number;
+}
+
+export interface Benchmark {
+  schema: "fedeval/benchmark@1";
+  id: string;
+  version: number;
+  comparable_with?: number[];
+  title: string;
+  description: string;
+  task: string;
+  clinical_setting?: string;
+  committee: Principal[];
+  containers: { preparation: ContainerReference; reference_model: ContainerReference; evaluator: ContainerReference };
+  demo_dataset?: { url?: string; path?: string; sha256: string };
+  metrics: MetricSpec[];
+  subgroups?: { min_cell: number; strata: string[] };
+  statistics_published?: string[];
+  policy: {
+    isolation_required: boolean;
+    auto_approve?: { models: AutoApproval; datasets: AutoApproval; allowlist?: string[] };
+    model_priority?: "declared" | "fifo";
+  };
+  drift?: { metric: string; max_drop: number };
+}
+
+export interface Model {
+  schema: "fedeval/model@1";
+  id: string;
+  title?: string;
+  description?: string;
+  owner: Principal[];
+  container: ContainerReference;
+  priority?: number;
+  status: AssociationStatus;
+  requested_by?: Principal;
+  approved_by?: Principal[];
+  compatibility?: { demo_results?: Record<string, number | null>; ran_at?: string; tool?: string };
+}
+
+export interface Dataset {
+  schema: "fedeval/dataset@1";
+  id: string;
+  site: string;
+  prepared_with: string;
+  hash: string;
+  medperf_uid?: string;
+  statistics: Record<string, number | Record<string, number>>;
+  reference_result?: Record<string, number | null>;
+  status: AssociationStatus;
+  requested_by?: Principal;
+  approved_by?: Principal[];
+  prepared_at?: string;
+}
+
+export type NullReason = "not-applicable" | "undefined" | "suppressed" | "model-error" | "evaluator-error";
+
+export interface MetricValue {
+  value: number | null;
+  reason?: NullReason;
+  se?: number;
+  ci?: [number, number];
+  counts?: { tp: number; fp: number; tn: number; fn: number };
+  histogram?: { bins: number; positive: number[]; negative: number[] };
+  n?: number;
+}
+
+export type SubgroupCell =
+  | { stratum: string; cell: string; n: number; metrics: Record<string, MetricValue>; suppressed?: undefined }
+  | { stratum: string; cell: string; suppressed: true; n?: undefined; metrics?: undefined };
+
+export interface Result {
+  schema: "fedeval/result@1";
+  benchmark: { id: string; version: number };
+  model: string;
+  dataset: string;
+  n: number;
+  metrics: Record<string, MetricValue>;
+  subgroups?: SubgroupCell[];
+  partial?: boolean;
+  errors?: string[];
+  provenance: {
+    governance_commit: string;
+    images: { model: string; evaluator: string; preparation: string };
+    dataset_hash: string;
+    tool: string;
+    started_at: string;
+    finished_at: string;
+    hardware?: { cpu?: string; gpu?: string; memory_gb?: number };
+    isolation: "docker-none-ro" | "none";
+    latency_ms_per_case?: number;
+  };
+  approval?: { by: Principal; at: string; policy: "manual" | "site-policy" };
+  signature?: { key: string; algorithm: "ed25519"; value: string };
+}
+
+export type GovernanceKind = "site" | "benchmark" | "model" | "dataset" | "result";

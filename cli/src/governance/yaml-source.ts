@@ -1,0 +1,221 @@
+/**
+ * Safe YAML reading with source positions.
+ *
+ * Governance files come from pull requests, so they are hostile until proven otherwise:
+ * - YAML 1.2 core schema (`no` stays a string, no custom tags);
+ * - duplicate keys are errors;
+ * - alias expansion is bounded (a billion-laughs file fails fast);
+ * - one document per file; empty files and non-UTF-8 bytes are errors;
+ * - size limits and symlinks are checked by whoever reads the file (see `readSourceFile`).
+ */
+import { lstat, readFile } from "node:fs/promises";
+import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import type { Diagnostic } from "../diagnostics.ts";
+
+/** Files above this size are refused before they are parsed. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Alias nodes allowed per file; MedPerf and MLCube files use none. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface YamlSource {
+  /** Path relative to the governance root (or as given), forward slashes. */
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** The plain JavaScript value of the document. */
+  data: unknown;
+}
+
+export type PathSegment = string | number;
+
+export function diagnosticAt(
+  source: Pick<YamlSource, "file" | "lineCounter"> | { file: string; lineCounter?: undefined },
+  offset: number | undefined,
+  rule: string,
+  name: string,
+  message: string,
+  endOffset?: number,
+): Diagnostic {
+  if (offset === undefined || !source.lineCounter) {
+    return { file: source.file, line: 1, col: 1, severity: "error", rule, name, message };
+  }
+  const start = source.lineCounter.linePos(offset);
+  const d: Diagnostic = { file: source.file, line: start.line, col: start.col, severity: "error", rule, name, message };
+  if (endOffset !== undefined && endOffset > offset) {
+    const end = source.lineCounter.linePos(endOffset);
+    d.endLine = end.line;
+    d.endCol = end.col;
+  }
+  return d;
+}
+
+/**
+ * Parses YAML text. Returns the source, or the diagnostics that stop it from being used.
+ * Never throws on bad input.
+ */
+export function parseYaml(text: string, file: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
+  const bare = { file };
+  if (text.trim() === "" || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    schema: "core",
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    keepSourceTokens: false,
+  });
+  const located = { file, lineCounter };
+  if (!Array.isArray(docs)) {
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
+  }
+  if (docs.length > 1) {
+    const second = docs[1] as Document.Parsed;
+    return {
+      diagnostics: [
+        diagnosticAt(located, second.range?.[0], "FE003", "yaml-syntax", "a governance file holds exactly one YAML document"),
+      ],
+    };
+  }
+  const doc = docs[0] as Document.Parsed;
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const dup = e.code === "DUPLICATE_KEY";
+    const message = dup ? "duplicate key" : `YAML syntax error: ${firstLine(e.message)}`;
+    diagnostics.push(diagnosticAt(located, e.pos[0], dup ? "FE004" : "FE003", dup ? "duplicate-key" : "yaml-syntax", message));
+  }
+  if (diagnostics.length) return { diagnostics };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      return {
+        diagnostics: [
+          diagnosticAt(bare, undefined, "FE005", "alias-bomb", `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}); refusing a possible billion-laughs file`),
+        ],
+      };
+    }
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE003", "yaml-syntax", `YAML error: ${firstLine(String((e as Error).message))}`)] };
+  }
+  if (data === null || data === undefined) {
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
+  }
+  return { source: { file, doc, lineCounter, data }, diagnostics: [] };
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]?.trim() ?? s;
+}
+
+/** Why a file could not be read as text; undefined when it can. */
+export type ReadRefusal = Diagnostic;
+
+/**
+ * Reads a file as UTF-8 text with the loader's guards: no symlinks, a size bound, valid UTF-8.
+ * `display` is the path used in diagnostics.
+ */
+export async function readSourceFile(
+  absPath: string,
+  display: string,
+  maxBytes = MAX_FILE_BYTES,
+): Promise<{ text?: string; diagnostics: Diagnostic[] }> {
+  const bare = { file: display };
+  const st = await lstat(absPath);
+  if (st.isSymbolicLink()) {
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE006", "symlink", "symbolic links are not allowed in a governance repository")] };
+  }
+  if (!st.isFile()) {
+    return { diagnostics: [diagnosticAt(bare, undefined, "FE001", "unknown-file", "not a regular file")] };
+  }
+  if (st.size > maxBytes) {
+    return {
+      diagnostics: [
+        diagnosticAt(bare, undefined, "FE007", "file-too-large", `file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} limit for governance files`),
+      ],
+    };
+  }
+  const bytes = await readFile(absPath);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return { diagnostics: [{ ...diagnosticAt(bare, undefined, "FE008", "not-utf8", `file is not valid UTF-8 (byte ${at.byte} at line ${at.line})`), line: at.line }] };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text, diagnostics: [] };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): { byte: number; line: number } {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid;
+    }
+  }
+  let line = 1;
+  for (let i = 0; i < lo; i++) if (bytes[i] === 10) line++;
+  return { byte: lo, line };
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KiB`;
+  return `${n} B`;
+}
+
+/**
+ * Finds the node at a JSON-pointer-like path in the document. With `key: true`, returns the key
+ * node of the last segment (for "unknown field" errors). Falls back to the deepest existing node.
+ */
+export function locate(doc: Document.Parsed, path: readonly PathSegment[], opts: { key?: boolean } = {}): [number, number] | undefined {
+  let node: unknown = doc.contents;
+  let best: [number, number] | undefined = rangeOf(node);
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return best;
+      if (last && opts.key) return rangeOf(pair.key) ?? best;
+      node = pair.value;
+      best = rangeOf(node) ?? rangeOf(pair.key) ?? best;
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg];
+      best = rangeOf(node) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+function rangeOf(node: unknown): [number, number] | undefined {
+  if (isNode(node) && (node as Node).range) {
+    const r = (node as Node).range as [number, number, number];
+    return [r[0], r[1]];
+  }
+  return undefined;
+}
+
+/** A diagnostic pointing at the node at `path` of a parsed source. */
+export function diagnosticAtPath(
+  source: YamlSource,
+  path: readonly PathSegment[],
+  rule: string,
+  name: string,
+  message: string,
+  opts: { key?: boolean } = {},
+): Diagnostic {
+  const r = locate(source.doc, path, opts);
+  return diagnosticAt(source, r?.[0], rule, name, message, r?.[1]);
+}

@@ -1,0 +1,104 @@
+/**
+ * Ownership by path (DESIGN.md section 2): who may touch which governance file in a change.
+ *
+ * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/}.
+ * - A model owner may propose or update their own model file, but only with `status: proposed`
+ *   (merging is the committee's approval, never the requester's).
+ * - A site's owners own sites/<site>.yaml, may propose their datasets (status: proposed), and own
+ *   benchmarks/<b>/results/<dataset>/ for the datasets of their site.
+ *
+ * Who owns a file is always decided from the file *before* the change (an author cannot add
+ * themselves to a committee and use it in the same change); new files fall back to the new text.
+ * Paths outside sites/ and benchmarks/ are left to CODEOWNERS and branch protection.
+ */
+import type { Diagnostic } from "../diagnostics.ts";
+import type { FileChange, GitHistory } from "../forge/git-history.ts";
+import type { GovernanceIndex } from "../governance/loader.ts";
+import { classifyPath, paths } from "../governance/layout.ts";
+import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
+import { diagnosticAt, diagnosticAtPath, parseYaml } from "../governance/yaml-source.ts";
+import { ruleName } from "./rules.ts";
+
+export interface Author {
+  login: string;
+  /** Teams (`org/team`) the author belongs to, when the caller knows them. */
+  teams?: string[];
+}
+
+export function isPrincipal(author: Author, principals: readonly Principal[] | undefined): boolean {
+  const login = author.login.toLowerCase();
+  const teams = new Set((author.teams ?? []).map((t) => t.toLowerCase()));
+  return (principals ?? []).some((p) => {
+    const q = p.toLowerCase();
+    return q === login || teams.has(q);
+  });
+}
+
+export async function checkOwnership(
+  index: GovernanceIndex,
+  changes: FileChange[],
+  author: Author,
+  rev: string,
+  git: GitHistory,
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const earlier = new Map<string, Promise<unknown>>();
+  const before = <T>(file: string): Promise<T | undefined> => {
+    let found = earlier.get(file);
+    if (!found) {
+      found = git.readAt(rev, file).then((text) => (text === undefined ? undefined : parseYaml(text, file).source?.data));
+      earlier.set(file, found);
+    }
+    return found as Promise<T | undefined>;
+  };
+  const ownerOf = async <T>(file: string, now: T | undefined): Promise<T | undefined> => (await before<T>(file)) ?? now;
+
+  for (const change of changes) {
+    const where = classifyPath(change.file);
+    const deny = (who: string) =>
+      out.push(
+        diagnosticAt({ file: change.file }, undefined, "FE401", ruleName("FE401"), `${author.login} may not ${change.status === "deleted" ? "delete" : change.status === "added" ? "add" : "change"} this file: ${who}`),
+      );
+    if (where.kind === "unknown" || where.kind === "doc") continue;
+    if (where.kind === "site") {
+      const site = await ownerOf<Site>(change.file, index.sites.get(where.site)?.data);
+      if (!isPrincipal(author, site?.owners)) deny(`only the owners of site ${where.site} may`);
+      continue;
+    }
+    const folder = index.benchmarks.get(where.benchmark);
+    const benchmark = await ownerOf<Benchmark>(paths.benchmark(where.benchmark), folder?.benchmark?.data);
+    const committee = isPrincipal(author, benchmark?.committee);
+    if (where.kind === "benchmark" || where.kind === "container" || where.kind === "parameters") {
+      if (!committee) deny(`only the committee of benchmark ${where.benchmark} may`);
+      continue;
+    }
+    if (where.kind === "model") {
+      if (committee) continue;
+      const now = folder?.models.get(where.model);
+      const owners = (await before<Model>(change.file))?.owner ?? now?.data.owner;
+      if (!isPrincipal(author, owners)) {
+        deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
+      } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
+        out.push(diagnosticAtPath(now.source, ["status"], "FE402", ruleName("FE402"), `${author.login} owns this model and may only propose it (status: proposed); approval is the committee's`));
+      }
+      continue;
+    }
+    if (where.kind === "dataset") {
+      if (committee) continue;
+      const now = folder?.datasets.get(where.dataset);
+      const dataset = (await before<Dataset>(change.file)) ?? now?.data;
+      const site = dataset ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data) : undefined;
+      if (!isPrincipal(author, site?.owners)) {
+        deny(`only the owners of the dataset's site or the committee of benchmark ${where.benchmark} may`);
+      } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
+        out.push(diagnosticAtPath(now.source, ["status"], "FE402", ruleName("FE402"), `${author.login} owns this dataset's site and may only propose it (status: proposed); approval is the committee's`));
+      }
+      continue;
+    }
+    // results/<dataset>/<model>.yaml: the owners of the dataset's site, and nobody else
+    const dataset = (await before<Dataset>(paths.dataset(where.benchmark, where.dataset))) ?? folder?.datasets.get(where.dataset)?.data;
+    const site = dataset ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data) : undefined;
+    if (!isPrincipal(author, site?.owners)) deny(`results of dataset ${where.dataset} belong to the owners of ${dataset ? `site ${dataset.site}` : "its site"}`);
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * Every rule the validator enforces, with a stable id and name. Ids never change meaning;
+ * retired ids are not reused. FE0xx: reading files; FE1xx: schema and identity; FE2xx: cross-file
+ * references and invariants; FE3xx: signatures; FE4xx: ownership; FE5xx: container definitions.
+ */
+export const RULES = {
+  FE001: ["unknown-file", "a file under sites/ or benchmarks/ that is not at a governance path"],
+  FE002: ["empty-file", "an empty file"],
+  FE003: ["yaml-syntax", "malformed YAML, or more than one document"],
+  FE004: ["duplicate-key", "a mapping with the same key twice"],
+  FE005: ["alias-bomb", "too many alias expansions (billion laughs)"],
+  FE006: ["symlink", "a symbolic link"],
+  FE007: ["file-too-large", "a file above the size limit"],
+  FE008: ["not-utf8", "a file that is not UTF-8"],
+  FE100: ["schema", "the file does not match its JSON Schema"],
+  FE102: ["id-mismatch", "the id in the file differs from its path"],
+  FE201: ["unknown-model", "a result for a model the benchmark does not have"],
+  FE202: ["unknown-dataset", "a result for a dataset the benchmark does not have"],
+  FE203: ["unknown-site", "a dataset of a site that is not registered"],
+  FE204: ["unknown-container", "a container reference whose definition file does not exist"],
+  FE205: ["unapproved-association", "a result for a model or dataset that is not approved"],
+  FE206: ["image-mismatch", "a result whose images differ from the approved ones"],
+  FE207: ["metric-mismatch", "metrics that are not exactly the benchmark's declared metrics"],
+  FE208: ["stale-preparation", "a dataset prepared with another preparation image than the benchmark's"],
+  FE209: ["dataset-hash-mismatch", "a result computed on another dataset hash than the registered one"],
+  FE210: ["benchmark-version", "a result for a benchmark version that does not exist"],
+  FE211: ["primary-metric", "a benchmark without exactly one primary metric"],
+  FE212: ["duplicate-metric", "a metric id declared twice"],
+  FE213: ["unknown-metric", "a reference to a metric the benchmark does not declare"],
+  FE214: ["unpublished-statistic", "a dataset publishes a statistic the benchmark does not allow"],
+  FE215: ["small-cell", "a subgroup cell under the minimum count that is not suppressed, or an undeclared stratum"],
+  FE216: ["out-of-range", "a metric value outside its declared range"],
+  FE217: ["isolation-required", "a result produced without isolation for a benchmark that requires it"],
+  FE218: ["missing-task", "a container definition without the task its role needs"],
+  FE219: ["self-approval", "an association approved only by whoever requested it"],
+  FE220: ["comparable-with", "comparable_with names the current or a later version"],
+  FE221: ["missing-benchmark", "a benchmark folder without benchmark.yaml"],
+  FE222: ["metric-payload", "a metric value without what its pooling method needs"],
+  FE301: ["unsigned-result", "a result without approval or signature"],
+  FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
+  FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],
+  FE304: ["bad-signature", "a signature that does not verify over the result's canonical form"],
+  FE401: ["not-owner", "the author may not change this path"],
+  FE402: ["self-approval-by-author", "the author approves their own request"],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type RuleId = keyof typeof RULES;
+
+export function ruleName(id: RuleId): string {
+  return RULES[id][0];
+}

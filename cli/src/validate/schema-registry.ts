@@ -1,0 +1,157 @@
+/**
+ * JSON Schemas of every governance file kind, compiled once, and the mapping of ajv errors to
+ * diagnostics that point at the offending YAML node.
+ *
+ * The schemas are imported as JSON modules so the CLI and action bundles carry them.
+ */
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import benchmarkSchema from "../../../schemas/benchmark.schema.json" with { type: "json" };
+import datasetSchema from "../../../schemas/dataset.schema.json" with { type: "json" };
+import medperfContainerConfigSchema from "../../../schemas/medperf-container-config.schema.json" with { type: "json" };
+import mlcubeSchema from "../../../schemas/mlcube.schema.json" with { type: "json" };
+import modelSchema from "../../../schemas/model.schema.json" with { type: "json" };
+import resultSchema from "../../../schemas/result.schema.json" with { type: "json" };
+import siteSchema from "../../../schemas/site.schema.json" with { type: "json" };
+import type { Diagnostic } from "../diagnostics.ts";
+import { diagnosticAtPath, type PathSegment, type YamlSource } from "../governance/yaml-source.ts";
+
+export const SCHEMAS = {
+  site: siteSchema,
+  benchmark: benchmarkSchema,
+  model: modelSchema,
+  dataset: datasetSchema,
+  result: resultSchema,
+  "medperf-container-config": medperfContainerConfigSchema,
+  mlcube: mlcubeSchema,
+} as const;
+
+export type SchemaKind = keyof typeof SCHEMAS;
+
+let compiled: Map<SchemaKind, ValidateFunction> | undefined;
+
+function validators(): Map<SchemaKind, ValidateFunction> {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  addFormats.default(ajv);
+  // `x-message`: a human message to show instead of ajv's when this subschema fails.
+  ajv.addVocabulary(["x-message"]);
+  compiled = new Map();
+  for (const [kind, schema] of Object.entries(SCHEMAS) as [SchemaKind, object][]) {
+    compiled.set(kind, ajv.compile(schema));
+  }
+  return compiled;
+}
+
+/** Validates a parsed source against a schema kind. Returns one diagnostic per problem node. */
+export function validateSchema(kind: SchemaKind, source: YamlSource): Diagnostic[] {
+  const validate = validators().get(kind);
+  if (!validate) throw new Error(`no schema compiled for ${kind}`);
+  if (validate(source.data)) return [];
+  return schemaErrorsToDiagnostics(validate.errors ?? [], source);
+}
+
+/** Checks a plain value (not from YAML) against a schema; returns messages with JSON pointers. */
+export function checkValue(kind: SchemaKind, value: unknown): string[] {
+  const validate = validators().get(kind);
+  if (!validate) throw new Error(`no schema compiled for ${kind}`);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"}: ${e.message ?? e.keyword}`);
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describePath(path: PathSegment[]): string {
+  let s = "";
+  for (const seg of path) s += typeof seg === "number" ? `[${seg}]` : s ? `.${seg}` : seg;
+  return s || "document";
+}
+
+/**
+ * Turns ajv errors into diagnostics. `oneOf`/`anyOf` produce an error per branch; we keep the
+ * most specific ones (the deepest instance path) and drop the umbrella error when a branch error
+ * explains it, so users see "auc.value must be number", not three lines of branch noise.
+ */
+export function schemaErrorsToDiagnostics(errors: ErrorObject[], source: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const custom = errors.filter((e) => typeof (e.parentSchema as Record<string, unknown> | undefined)?.["x-message"] === "string");
+  const shown = custom.length ? pruneCustom(errors, custom) : pruneBranches(errors);
+  for (const e of shown) {
+    const path = pointerToPath(e.instancePath);
+    let message: string;
+    let at = path;
+    let key = false;
+    const xMessage = (e.parentSchema as Record<string, unknown> | undefined)?.["x-message"];
+    if (typeof xMessage === "string") {
+      message = `${describePath(path)}: ${xMessage}`;
+    } else if (e.keyword === "additionalProperties") {
+      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+      at = [...path, extra];
+      key = true;
+      message = `unknown field "${extra}"${path.length ? ` in ${describePath(path)}` : ""}`;
+    } else if (e.keyword === "required") {
+      message = `missing required field "${(e.params as { missingProperty: string }).missingProperty}"${path.length ? ` in ${describePath(path)}` : ""}`;
+    } else if (e.keyword === "enum") {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
+      message = `${describePath(path)} must be one of ${allowed}`;
+    } else if (e.keyword === "const") {
+      message = `${describePath(path)} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    } else if (e.keyword === "type") {
+      message = `${describePath(path)} must be ${(e.params as { type: string }).type}, not ${typeName(e.data)}`;
+    } else if (e.keyword === "pattern") {
+      message = `${describePath(path)} ${JSON.stringify(e.data)} does not match ${(e.params as { pattern: string }).pattern}`;
+    } else {
+      message = `${describePath(path)} ${e.message ?? e.keyword}`;
+    }
+    const d = diagnosticAtPath(source, at, "FE100", "schema", message, { key });
+    const k = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+/** Keep custom-message errors, and other errors at paths no custom error covers. */
+function pruneCustom(errors: ErrorObject[], custom: ErrorObject[]): ErrorObject[] {
+  const covered = custom.map((e) => e.instancePath);
+  const rest = pruneBranches(errors.filter((e) => !custom.includes(e))).filter(
+    (e) => !covered.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)),
+  );
+  return [...dedupeByPath(custom), ...rest];
+}
+
+function dedupeByPath(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.instancePath) ? false : (seen.add(e.instancePath), true)));
+}
+
+function pruneBranches(errors: ErrorObject[]): ErrorObject[] {
+  const umbrella = new Set(["oneOf", "anyOf", "if", "then", "else", "not"]);
+  const specific = errors.filter((e) => !umbrella.has(e.keyword));
+  // For a oneOf over object shapes, ajv reports each branch. When branches disagree on the type
+  // itself, the type errors are all noise except one; keep errors at the deepest paths first.
+  const result: ErrorObject[] = [];
+  for (const e of specific) {
+    const deeper = specific.some((o) => o !== e && o.instancePath.startsWith(`${e.instancePath}/`));
+    if (e.keyword === "type" && deeper) continue;
+    result.push(e);
+  }
+  if (result.length) return result;
+  return errors.filter((e) => umbrella.has(e.keyword)).slice(0, 1);
+}

@@ -1,0 +1,60 @@
+/**
+ * `fedeval validate` as a library function: load, check schemas and cross-file rules, optionally
+ * restrict the report to a change and check its author's ownership.
+ */
+import { compareDiagnostics, type Diagnostic } from "../diagnostics.ts";
+import { type FileChange, type GitHistory, gitHistory } from "../forge/git-history.ts";
+import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
+import { checkCrossFile } from "./cross-file.ts";
+import { type Author, checkOwnership } from "./ownership.ts";
+
+export interface ValidateOptions {
+  root: string;
+  /** Report only problems in files changed since this revision (the whole repo is still loaded). */
+  changedSince?: string;
+  /** With `changedSince`: check that this author may touch the changed paths. */
+  author?: Author;
+  /** Injected for tests; defaults to git in `root`. */
+  git?: GitHistory;
+}
+
+export interface ValidationReport {
+  root: string;
+  /** Governance files seen. */
+  files: number;
+  diagnostics: Diagnostic[];
+  errors: number;
+  warnings: number;
+  valid: boolean;
+  /** With `changedSince`: the changes the report is about. */
+  changes?: FileChange[];
+  index: GovernanceIndex;
+}
+
+export async function validateRepository(options: ValidateOptions): Promise<ValidationReport> {
+  const { index, diagnostics: loadDiagnostics } = await loadGovernance(options.root);
+  let changes: FileChange[] | undefined;
+  let changed: Set<string> | undefined;
+  const git = options.changedSince ? (options.git ?? gitHistory(options.root)) : undefined;
+  if (options.changedSince && git) {
+    changes = await git.changedSince(options.changedSince);
+    changed = new Set(changes.map((c) => c.file));
+  }
+  let diagnostics = [...loadDiagnostics, ...checkCrossFile(index, { changed })];
+  if (changed) diagnostics = diagnostics.filter((d) => changed.has(d.file));
+  if (changes && options.author && options.changedSince && git) {
+    diagnostics.push(...(await checkOwnership(index, changes, options.author, options.changedSince, git)));
+  }
+  diagnostics.sort(compareDiagnostics);
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  return {
+    root: options.root,
+    files: index.files.length,
+    diagnostics,
+    errors,
+    warnings: diagnostics.length - errors,
+    valid: errors === 0,
+    changes,
+    index,
+  };
+}
