@@ -1,0 +1,162 @@
+/**
+ * Turns what an evaluator wrote (`results.yaml`) into a typed, pending result.
+ *
+ * Privacy by construction: only the benchmark's declared metrics survive, each as numbers in
+ * the declared shape (value, se, ci, confusion counts, score histogram). Any other key, string,
+ * NaN or out-of-range number is dropped and reported, so a hostile evaluator cannot smuggle
+ * patient data out through a free-text field. Subgroup cells under the benchmark's minimum
+ * count are suppressed here, before the data owner ever sees the approval screen.
+ *
+ * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
+ * or MedPerf's flat shape (`{metric: number}`).
+ */
+import type { Benchmark, MetricSpec, MetricValue, NullReason, Result, SubgroupCell } from "../governance/types.ts";
+
+export interface Dropped {
+  /** Where in the evaluator output, e.g. `metrics.auc.note` or `patient_ids`. */
+  path: string;
+  why: string;
+}
+
+export interface EvaluatorOutput {
+  n: number;
+  metrics: Record<string, MetricValue>;
+  subgroups: SubgroupCell[];
+  dropped: Dropped[];
+}
+
+const NULL_REASONS: readonly NullReason[] = ["not-applicable", "undefined", "suppressed", "model-error", "evaluator-error"];
+const CELL = /^[A-Za-z0-9][A-Za-z0-9 ._+<>=-]{0,63}$/;
+/** Keep results small: a histogram beyond this many bins is refused. */
+const MAX_BINS = 1000;
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function cleanMetric(spec: MetricSpec, raw: unknown, at: string, dropped: Dropped[]): MetricValue | undefined {
+  const obj = isRecord(raw) ? raw : { value: raw };
+  const value = obj.value;
+  if (value === null) {
+    const reason = NULL_REASONS.includes(obj.reason as NullReason) ? (obj.reason as NullReason) : "undefined";
+    if (obj.reason !== undefined && reason !== obj.reason) dropped.push({ path: `${at}.reason`, why: "not one of the allowed reasons" });
+    return { value: null, reason };
+  }
+  if (!isFiniteNumber(value)) {
+    dropped.push({ path: at, why: typeof value === "number" ? "not a finite number" : `a ${typeof value}, not a number` });
+    return undefined;
+  }
+  if (spec.range && (value < spec.range[0] || value > spec.range[1])) {
+    dropped.push({ path: at, why: `${value} is outside the declared range [${spec.range.join(", ")}]` });
+    return undefined;
+  }
+  const out: MetricValue = { value };
+  for (const [key, v] of Object.entries(obj)) {
+    if (key === "value") continue;
+    const path = `${at}.${key}`;
+    if (key === "se" && isFiniteNumber(v) && v >= 0) out.se = v;
+    else if (key === "ci" && Array.isArray(v) && v.length === 2 && v.every(isFiniteNumber) && (v[0] as number) <= (v[1] as number)) out.ci = [v[0] as number, v[1] as number];
+    else if (key === "n" && isCount(v)) out.n = v;
+    else if (key === "counts" && isRecord(v) && ["tp", "fp", "tn", "fn"].every((k) => isCount(v[k])) && Object.keys(v).length === 4) {
+      out.counts = { tp: v.tp as number, fp: v.fp as number, tn: v.tn as number, fn: v.fn as number };
+    } else if (
+      key === "histogram" &&
+      isRecord(v) &&
+      Number.isInteger(v.bins) &&
+      (v.bins as number) >= 2 &&
+      (v.bins as number) <= MAX_BINS &&
+      Array.isArray(v.positive) &&
+      Array.isArray(v.negative) &&
+      v.positive.length === v.bins &&
+      v.negative.length === v.bins &&
+      [...v.positive, ...v.negative].every(isCount) &&
+      Object.keys(v).length === 3
+    ) {
+      out.histogram = { bins: v.bins as number, positive: [...(v.positive as number[])], negative: [...(v.negative as number[])] };
+    } else dropped.push({ path, why: "not a declared field of a metric, or not in its numeric shape" });
+  }
+  return out;
+}
+
+function cleanMetrics(benchmark: Benchmark, raw: Record<string, unknown>, at: string, dropped: Dropped[], all: boolean): Record<string, MetricValue> {
+  const out: Record<string, MetricValue> = {};
+  const specs = new Map(benchmark.metrics.map((m) => [m.id, m]));
+  for (const [id, v] of Object.entries(raw)) {
+    const spec = specs.get(id);
+    if (!spec) {
+      dropped.push({ path: `${at}.${id}`, why: "not a metric the benchmark declares" });
+      continue;
+    }
+    const m = cleanMetric(spec, v, `${at}.${id}`, dropped);
+    out[id] = m ?? { value: null, reason: "evaluator-error" };
+  }
+  if (all) for (const spec of benchmark.metrics) out[spec.id] ??= { value: null, reason: "evaluator-error" };
+  return out;
+}
+
+/**
+ * Reads an evaluator's output. `caseCount` is the number of cases the site prepared, used when
+ * the evaluator does not say `n` (MedPerf evaluators do not).
+ */
+export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCount: number): EvaluatorOutput {
+  const dropped: Dropped[] = [];
+  if (!isRecord(raw)) {
+    return { n: caseCount, metrics: cleanMetrics(benchmark, {}, "metrics", dropped, true), subgroups: [], dropped: [{ path: "", why: "results.yaml is not a mapping" }] };
+  }
+  const fedevalShape = isRecord(raw.metrics);
+  const metricsRaw = fedevalShape ? (raw.metrics as Record<string, unknown>) : raw;
+  if (fedevalShape) {
+    for (const key of Object.keys(raw)) if (!["n", "metrics", "subgroups"].includes(key)) dropped.push({ path: key, why: "not part of an evaluator's output" });
+  }
+  let n = caseCount;
+  if (fedevalShape && raw.n !== undefined) {
+    if (isCount(raw.n)) n = raw.n;
+    else dropped.push({ path: "n", why: "not a case count" });
+  }
+  const metrics = cleanMetrics(benchmark, metricsRaw, "metrics", dropped, true);
+  const subgroups: SubgroupCell[] = [];
+  const strata = new Set(benchmark.subgroups?.strata ?? []);
+  const minCell = benchmark.subgroups?.min_cell ?? 1;
+  if (fedevalShape && raw.subgroups !== undefined) {
+    if (!Array.isArray(raw.subgroups)) dropped.push({ path: "subgroups", why: "not a list" });
+    else
+      raw.subgroups.forEach((cell: unknown, i) => {
+        const at = `subgroups[${i}]`;
+        if (!isRecord(cell) || typeof cell.stratum !== "string" || !strata.has(cell.stratum) || typeof cell.cell !== "string" || !CELL.test(cell.cell) || !isCount(cell.n)) {
+          dropped.push({ path: at, why: "not a cell of a declared stratum with a short label and a count" });
+          return;
+        }
+        if (cell.n < minCell) {
+          subgroups.push({ stratum: cell.stratum, cell: cell.cell, suppressed: true });
+          return;
+        }
+        const cellMetrics = isRecord(cell.metrics) ? cleanMetrics(benchmark, cell.metrics, `${at}.metrics`, dropped, false) : {};
+        subgroups.push({ stratum: cell.stratum, cell: cell.cell, n: cell.n, metrics: cellMetrics });
+      });
+  }
+  return { n, metrics, subgroups, dropped };
+}
+
+export type PendingResult = Omit<Result, "approval" | "signature">;
+
+export function pendingResult(
+  benchmark: Benchmark,
+  ids: { model: string; dataset: string },
+  output: EvaluatorOutput,
+  provenance: Result["provenance"],
+  flags: { partial?: boolean; errors?: Result["errors"] } = {},
+): PendingResult {
+  const result: PendingResult = {
+    schema: "fedeval/result@1",
+    benchmark: { id: benchmark.id, version: benchmark.version },
+    model: ids.model,
+    dataset: ids.dataset,
+    n: output.n,
+    metrics: output.metrics,
+    provenance,
+  };
+  if (output.subgroups.length) result.subgroups = output.subgroups;
+  if (flags.partial) result.partial = true;
+  if (flags.errors?.length) result.errors = flags.errors;
+  return result;
+}

@@ -1,0 +1,91 @@
+/**
+ * A valid governance tree for tests: the demo benchmark with fake but well-formed image pins,
+ * datasets and results, results signed with the demo site keys. Tests then break one thing.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { DEMO_BENCHMARK, DEMO_MODELS, DEMO_SITES, type DemoImages, demoBenchmark, demoGovernanceFiles, demoSiteKey } from "../../src/demo/demo-governance.ts";
+import type { Dataset, Result } from "../../src/governance/types.ts";
+import { signResult } from "../../src/results/signature.ts";
+
+export const hex = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export const TEST_IMAGES: DemoImages = {
+  preparation: `sha256:${hex("prep")}`,
+  evaluator: `sha256:${hex("evaluator")}`,
+  models: Object.fromEntries(DEMO_MODELS.map((m) => [m.id, `sha256:${hex(m.id)}`])),
+};
+
+export function testDataset(site: string): Dataset {
+  return {
+    schema: "fedeval/dataset@1",
+    id: `${site}-2026q4`,
+    site,
+    prepared_with: TEST_IMAGES.preparation,
+    hash: `fedeval-tree-v1:sha256:${hex(`data ${site}`)}`,
+    statistics: { num_cases: 400, label_counts: { effusion: 120, no_effusion: 280 } },
+    reference_result: { auc: 0.81 },
+    status: "approved",
+    requested_by: DEMO_SITES.find((s) => s.id === site)?.owners[0],
+    approved_by: ["demo-committee"],
+  };
+}
+
+export function testResult(dataset: Dataset, model: string, sign = true): Result {
+  const counts = { tp: 90, fp: 30, tn: 250, fn: 30 };
+  const result: Result = {
+    schema: "fedeval/result@1",
+    benchmark: { id: DEMO_BENCHMARK, version: 1 },
+    model,
+    dataset: dataset.id,
+    n: 400,
+    metrics: {
+      auc: { value: 0.86, histogram: { bins: 20, positive: [...Array(19).fill(5), 25], negative: [...Array(19).fill(14), 14] } },
+      sensitivity: { value: 0.75, counts },
+      specificity: { value: 0.892857, counts },
+      ece: { value: 0.05, se: 0.01 },
+    },
+    subgroups: [
+      { stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.84 } } },
+      { stratum: "sex", cell: "M", n: 190, metrics: { auc: { value: 0.88 } } },
+      { stratum: "scanner_vendor", cell: "vendor-c", suppressed: true },
+    ],
+    provenance: {
+      governance_commit: "1f3e9c2",
+      images: { model: TEST_IMAGES.models[model] as string, evaluator: TEST_IMAGES.evaluator, preparation: TEST_IMAGES.preparation },
+      dataset_hash: dataset.hash,
+      tool: "fedeval 0.1.0",
+      started_at: "2026-11-20T01:00:00Z",
+      finished_at: "2026-11-20T01:07:12Z",
+      isolation: "docker-none-ro",
+    },
+    approval: { by: DEMO_SITES.find((s) => s.id === dataset.site)?.owners[0] as string, at: "2026-11-20T08:15:00Z", policy: "manual" },
+  };
+  return sign ? signResult(result, "demo-1", demoSiteKey(dataset.site).privateKey) : result;
+}
+
+export function testTreeFiles(): Map<string, string> {
+  const datasets = DEMO_SITES.map((s) => testDataset(s.id));
+  const results = datasets.flatMap((d) => DEMO_MODELS.map((m) => testResult(d, m.id)));
+  return demoGovernanceFiles({ images: TEST_IMAGES, datasets, results });
+}
+
+export async function writeTree(files: Map<string, string>, root?: string): Promise<string> {
+  const dir = root ?? (await mkdtemp(join(tmpdir(), "fedeval-gov-")));
+  for (const [path, text] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
+
+/** A fresh valid tree on disk; `edit` may change, add or delete files first. */
+export async function makeTree(edit?: (files: Map<string, string>) => void): Promise<string> {
+  const files = testTreeFiles();
+  edit?.(files);
+  return writeTree(files);
+}
+
+export { demoBenchmark };

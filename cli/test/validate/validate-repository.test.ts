@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { DEMO_BENCHMARK, demoSiteKey } from "../../src/demo/demo-governance.ts";
+import type { Diagnostic } from "../../src/diagnostics.ts";
+import { UsageError } from "../../src/errors.ts";
+import type { Result } from "../../src/governance/types.ts";
+import { toYaml } from "../../src/governance/yaml-write.ts";
+import { signResult } from "../../src/results/signature.ts";
+import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { makeTree, testDataset, testResult } from "../helpers/governance-tree.ts";
+
+const B = `benchmarks/${DEMO_BENCHMARK}`;
+const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
+const MODEL = `${B}/models/effusion-net-v2.yaml`;
+const DATASET = `${B}/datasets/north-general-2026q4.yaml`;
+const BENCHMARK = `${B}/benchmark.yaml`;
+
+function lineOf(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  assert.ok(at >= 0, `fixture does not contain ${needle}`);
+  return text.slice(0, at).split("\n").length;
+}
+
+function edit(files: Map<string, string>, path: string, from: string, to: string): number {
+  const text = files.get(path);
+  assert.ok(text, `no ${path}`);
+  const line = lineOf(text, from);
+  files.set(path, text.replace(from, to));
+  return line;
+}
+
+function resultYaml(r: Result): string {
+  return `schema: fedeval/result@1\n${toYaml(r).replace(/^schema: fedeval\/result@1\n/, "")}`;
+}
+
+async function problems(edits: (files: Map<string, string>) => void): Promise<Diagnostic[]> {
+  const root = await makeTree(edits);
+  return (await validateRepository({ root })).diagnostics;
+}
+
+function expectOne(diagnostics: Diagnostic[], rule: string, file: string, line?: number): Diagnostic {
+  const found = diagnostics.filter((d) => d.rule === rule && d.file === file);
+  assert.equal(found.length, 1, `expected one ${rule} in ${file}, got:\n${diagnostics.map((d) => `${d.file}:${d.line} ${d.rule} ${d.message}`).join("\n")}`);
+  const d = found[0] as Diagnostic;
+  if (line !== undefined) assert.equal(d.line, line, `${rule} line`);
+  assert.doesNotMatch(d.message, /\n/, "one line");
+  return d;
+}
+
+describe("validate: the demo tree", () => {
+  it("is valid with no warnings", async () => {
+    const root = await makeTree();
+    const report = await validateRepository({ root });
+    assert.deepEqual(report.diagnostics, []);
+    assert.equal(report.valid, true);
+    assert.equal(report.files, 25);
+    assert.equal(report.index.benchmarks.get(DEMO_BENCHMARK)?.results.size, 9);
+  });
+});
+
+describe("validate: bad input, one clear diagnostic each", () => {
+  it("malformed YAML", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, MODEL, "priority: 10", "priority: [10")));
+    expectOne(d, "FE003", MODEL);
+    assert.ok(d[0] && d[0].line >= line);
+  });
+
+  it("wrong types point at the value", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, MODEL, "priority: 10", "priority: high")));
+    assert.match(expectOne(d, "FE100", MODEL, line).message, /priority must be integer, not string/);
+  });
+
+  it("missing required fields", async () => {
+    const d = await problems((f) => edit(f, MODEL, "status: approved\n", ""));
+    assert.match(expectOne(d, "FE100", MODEL).message, /missing required field "status"/);
+  });
+
+  it("unknown fields point at the key", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, MODEL, "priority: 10", "priority: 10\nnotes: call me")));
+    const one = expectOne(d, "FE100", MODEL, line + 1);
+    assert.match(one.message, /unknown field "notes"/);
+    assert.equal(one.col, 1);
+  });
+
+  it("duplicate keys", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, MODEL, "priority: 10", "priority: 10\npriority: 11")));
+    expectOne(d, "FE004", MODEL, line + 1);
+  });
+
+  it("an id that differs from the file name", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, MODEL, "id: effusion-net-v2", "id: effusion-net-v3")));
+    assert.match(expectOne(d, "FE102", MODEL, line).message, /path says "effusion-net-v2"/);
+  });
+
+  it("../ and absolute paths in ids and references", async () => {
+    let l1 = 0;
+    let l2 = 0;
+    const d = await problems((f) => {
+      l1 = edit(f, DATASET, "site: north-general", "site: ../../etc");
+      l2 = edit(f, MODEL, "config: containers/effusion-net-v2.yaml", "config: /etc/passwd");
+      f.set(`${B}/models/..evil.yaml`, "schema: fedeval/model@1\n");
+    });
+    expectOne(d, "FE100", DATASET, l1);
+    expectOne(d, "FE100", MODEL, l2);
+    assert.match(expectOne(d, "FE001", `${B}/models/..evil.yaml`).message, /not a valid id/);
+  });
+
+  it("dangling references", async () => {
+    let l1 = 0;
+    let l2 = 0;
+    const d = await problems((f) => {
+      l1 = edit(f, DATASET, "site: north-general", "site: west-nowhere");
+      l2 = edit(f, MODEL, "config: containers/effusion-net-v2.yaml", "config: containers/missing.yaml");
+    });
+    assert.match(expectOne(d, "FE203", DATASET, l1).message, /west-nowhere/);
+    assert.match(expectOne(d, "FE204", MODEL, l2).message, /missing\.yaml does not exist/);
+  });
+
+  it("a result for an unknown model or dataset", async () => {
+    const d = await problems((f) => {
+      const dataset = testDataset("north-general");
+      f.set(`${B}/results/north-general-2026q4/ghost-model.yaml`, resultYaml({ ...testResult(dataset, "effusion-net-v2"), model: "ghost-model" }));
+      f.set(`${B}/results/ghost-data/effusion-net-v2.yaml`, resultYaml({ ...testResult(dataset, "effusion-net-v2"), dataset: "ghost-data" }));
+    });
+    expectOne(d, "FE201", `${B}/results/north-general-2026q4/ghost-model.yaml`);
+    expectOne(d, "FE202", `${B}/results/ghost-data/effusion-net-v2.yaml`);
+  });
+
+  it("a result for an unapproved model", async () => {
+    const d = await problems((f) => edit(f, MODEL, "status: approved", "status: proposed"));
+    assert.match(expectOne(d, "FE205", RESULT).message, /not approved/);
+  });
+
+  it("metrics the benchmark does not declare, and missing ones", async () => {
+    const d = await problems((f) => {
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      const { ece: _ece, ...rest } = r.metrics;
+      const changed = { ...r, metrics: { ...rest, f1: { value: 0.7 } } };
+      f.set(RESULT, resultYaml(signResult(changed, "demo-1", demoSiteKey("north-general").privateKey)));
+    });
+    const metricProblems = d.filter((x) => x.rule === "FE207" && x.file === RESULT);
+    assert.equal(metricProblems.length, 2);
+    assert.ok(metricProblems.some((x) => /"f1" is not declared/.test(x.message)));
+    assert.ok(metricProblems.some((x) => /missing declared metric ece/.test(x.message)));
+  });
+
+  it("two primary metrics", async () => {
+    let line = 0;
+    const d = await problems((f) => {
+      const text = f.get(BENCHMARK) as string;
+      const at = text.indexOf("id: sensitivity");
+      line = text.slice(0, at).split("\n").length;
+      f.set(BENCHMARK, text.replace("id: sensitivity\n", "id: sensitivity\n    primary: true\n"));
+    });
+    assert.match(expectOne(d, "FE211", BENCHMARK, line + 1).message, /second primary metric/);
+  });
+
+  it("a mutable image tag with no digest", async () => {
+    let line = 0;
+    const d = await problems((f) => {
+      const text = f.get(MODEL) as string;
+      line = lineOf(text, "image: sha256:");
+      f.set(MODEL, text.replace(/image: sha256:[0-9a-f]+/, "image: ghcr.io/acme/effusion-net:latest"));
+    });
+    assert.match(expectOne(d, "FE100", MODEL, line).message, /pinned by digest/);
+  });
+
+  it("a billion-laughs file fails fast", async () => {
+    const bomb = [
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]",
+      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+      "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+      "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]",
+      "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]",
+      "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]",
+      "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]",
+      "i: [*h,*h,*h,*h,*h,*h,*h,*h,*h]",
+    ].join("\n");
+    const d = await problems((f) => f.set(MODEL, bomb));
+    assert.match(expectOne(d, "FE005", MODEL).message, /billion-laughs/);
+  });
+
+  it("a 50 MB file is refused before it is read", async () => {
+    const root = await makeTree();
+    await writeFile(join(root, MODEL), Buffer.alloc(50 * 1024 * 1024, "a"));
+    const { diagnostics } = await validateRepository({ root });
+    assert.match(expectOne(diagnostics, "FE007", MODEL).message, /50 MiB, above the 1 MiB limit/);
+  });
+
+  it("a symlink", async () => {
+    const root = await makeTree((f) => f.delete(MODEL));
+    await symlink("/etc/passwd", join(root, MODEL));
+    await mkdir(join(root, `${B}/datasets/linked`), { recursive: true });
+    await symlink(join(root, "sites"), join(root, `${B}/datasets/linked/dir`));
+    const { diagnostics } = await validateRepository({ root });
+    expectOne(diagnostics, "FE006", MODEL);
+    expectOne(diagnostics, "FE006", `${B}/datasets/linked/dir`);
+  });
+
+  it("a non-UTF-8 file", async () => {
+    const root = await makeTree();
+    await writeFile(join(root, MODEL), Buffer.concat([Buffer.from("schema: fedeval/model@1\ntitle: caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
+    const { diagnostics } = await validateRepository({ root });
+    assert.equal(expectOne(diagnostics, "FE008", MODEL).line, 2);
+  });
+
+  it("an empty file", async () => {
+    const d = await problems((f) => f.set(MODEL, "# nothing here\n"));
+    expectOne(d, "FE002", MODEL);
+  });
+
+  it("unknown files under the known folders", async () => {
+    const d = await problems((f) => {
+      f.set(`${B}/models/effusion-net-v3.yml`, "x: 1\n");
+      f.set(`${B}/notes.txt`, "hello\n");
+      f.set("sites/extra/site.yaml", "x: 1\n");
+    });
+    assert.match(expectOne(d, "FE001", `${B}/models/effusion-net-v3.yml`).message, /not "\.yml"/);
+    expectOne(d, "FE001", `${B}/notes.txt`);
+    expectOne(d, "FE001", "sites/extra/site.yaml");
+  });
+
+  it("a folder that is not a governance repository is a usage error", async () => {
+    await assert.rejects(validateRepository({ root: "/proc/self/fdinfo" }), UsageError);
+    await assert.rejects(validateRepository({ root: "/no/such/dir" }), UsageError);
+  });
+});
+
+describe("validate: privacy and policy rules", () => {
+  it("a statistic the benchmark does not publish", async () => {
+    let line = 0;
+    const d = await problems((f) => (line = edit(f, DATASET, "statistics:\n", "statistics:\n  postcode_counts: {\"0150\": 3}\n")));
+    expectOne(d, "FE214", DATASET, line + 1);
+  });
+
+  it("a subgroup cell under the minimum count that is not suppressed", async () => {
+    const d = await problems((f) => {
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.subgroups = [{ stratum: "sex", cell: "F", n: 7, metrics: { auc: { value: 0.5 } } }];
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+    });
+    assert.match(expectOne(d, "FE215", RESULT).message, /n = 7, under the minimum cell count 20/);
+  });
+
+  it("an evaluator value out of the declared range", async () => {
+    const d = await problems((f) => {
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.metrics.auc = { ...r.metrics.auc, value: 1.7 } as Result["metrics"][string];
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+    });
+    expectOne(d, "FE216", RESULT);
+  });
+
+  it("a process-runner result for a benchmark that requires isolation", async () => {
+    const d = await problems((f) => {
+      edit(f, BENCHMARK, "isolation_required: false", "isolation_required: true");
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.provenance.isolation = "none";
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+    });
+    expectOne(d, "FE217", RESULT);
+  });
+
+  it("an association approved only by its requester", async () => {
+    const d = await problems((f) => edit(f, MODEL, "approved_by: [demo-committee]", "approved_by: [acme-imaging]"));
+    expectOne(d, "FE219", MODEL);
+  });
+});
+
+describe("validate: signatures", () => {
+  const sign = (r: Result, site = "north-general") => signResult(r, "demo-1", demoSiteKey(site).privateKey);
+  const dataset = testDataset("north-general");
+
+  it("a metric changed after signing", async () => {
+    const d = await problems((f) => {
+      const r = testResult(dataset, "effusion-net-v2");
+      r.metrics.auc = { ...r.metrics.auc, value: 0.99 } as Result["metrics"][string];
+      f.set(RESULT, resultYaml(r));
+    });
+    assert.match(expectOne(d, "FE304", RESULT).message, /changed after signing/);
+  });
+
+  it("a signature by another site's key", async () => {
+    const d = await problems((f) => f.set(RESULT, resultYaml(sign(testResult(dataset, "effusion-net-v2", false), "east-valley"))));
+    expectOne(d, "FE304", RESULT);
+  });
+
+  it("an unsigned result", async () => {
+    const d = await problems((f) => f.set(RESULT, resultYaml(testResult(dataset, "effusion-net-v2", false))));
+    expectOne(d, "FE301", RESULT);
+  });
+
+  it("a key revoked before approval, and one revoked after it", async () => {
+    const revokeAt = (at: string) => (f: Map<string, string>) => edit(f, "sites/north-general.yaml", "created_at: 2026-11-01T09:00:00Z", `created_at: 2026-11-01T09:00:00Z\n    revoked_at: ${at}`);
+    const before = await problems(revokeAt("2026-11-15T00:00:00Z"));
+    assert.match(expectOne(before, "FE303", RESULT).message, /revoked/);
+    const after = await problems(revokeAt("2026-11-21T00:00:00Z"));
+    assert.deepEqual(after.filter((x) => x.rule.startsWith("FE3")), []);
+  });
+
+  it("image digests that differ from the approved association", async () => {
+    const d = await problems((f) => {
+      const r = testResult(dataset, "effusion-net-v2", false);
+      r.provenance.images.model = `sha256:${"e".repeat(64)}`;
+      f.set(RESULT, resultYaml(sign(r)));
+    });
+    expectOne(d, "FE206", RESULT);
+  });
+});
