@@ -142,7 +142,7 @@ function dedupeByPath(errors: ErrorObject[]): ErrorObject[] {
 }
 
 function pruneBranches(errors: ErrorObject[]): ErrorObject[] {
-  const umbrella = new Set(["oneOf", "anyOf", "if", "then", "else", "not"]);
+  const umbrella = new Set(["oneOf", "anyOf", "if", "then", "else", "not", "propertyNames"]);
   const specific = errors.filter((e) => !umbrella.has(e.keyword));
   // For a oneOf over object shapes, ajv reports each branch. When branches disagree on the type
   // itself, the type errors are all noise except one; keep errors at the deepest paths first.
