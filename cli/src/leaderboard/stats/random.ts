@@ -1,0 +1,16 @@
+/**
+ * Mulberry32, a small 32-bit pseudo-random generator (Tommy Ettinger, public domain): the same
+ * seed gives the same sequence on every platform, which keeps bootstrap rank intervals
+ * reproducible. Returns a function giving numbers in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
