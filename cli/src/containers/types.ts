@@ -15,9 +15,10 @@ export interface Mount {
   /** MLCube only: the default host path relative to the MLCube workspace. */
   default?: string;
   /**
-   * MLCube only: the file declares no type for this input, and MLCube would look at the host path
-   * at run time. `type` is then inferred from `default`: a trailing `/` or a last segment without
-   * a file extension means a directory.
+   * MLCube only: the file declares no type for this input (and its default does not end in `/`),
+   * so MLCube would look at the host path at run time. `type` is then fedeval's inference: the
+   * type fedeval passes for a MedPerf name (parameters_file, additional_files, predictions,
+   * labels), else `file` when the default's last segment has a file extension, else `directory`.
    */
   typeInferred?: boolean;
   /**
