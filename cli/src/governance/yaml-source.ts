@@ -17,13 +17,42 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 /** Alias nodes allowed per file; MedPerf and MLCube files use none. */
 export const MAX_ALIAS_COUNT = 100;
 
-export interface YamlSource {
-  /** Path relative to the governance root (or as given), forward slashes. */
-  file: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
-  /** The plain JavaScript value of the document. */
-  data: unknown;
+const PARSE_OPTIONS = { schema: "core", uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+/**
+ * A parsed file: its plain value, and source positions on demand. The syntax tree is dropped
+ * after parsing and rebuilt only when a diagnostic needs a position: a repository of 10,000
+ * files would otherwise keep 10,000 trees alive for the few that have problems.
+ */
+export class YamlSource {
+  #located?: { doc: Document.Parsed; lineCounter: LineCounter };
+  constructor(
+    /** Path relative to the governance root (or as given), forward slashes. */
+    readonly file: string,
+    readonly text: string,
+    /** The plain JavaScript value of the document. */
+    readonly data: unknown,
+    located?: { doc: Document.Parsed; lineCounter: LineCounter },
+  ) {
+    this.#located = located;
+  }
+
+  #locate(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    if (!this.#located) {
+      const lineCounter = new LineCounter();
+      const doc = parseAllDocuments(this.text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[];
+      this.#located = { doc: doc[0] as Document.Parsed, lineCounter };
+    }
+    return this.#located;
+  }
+
+  get doc(): Document.Parsed {
+    return this.#locate().doc;
+  }
+
+  get lineCounter(): LineCounter {
+    return this.#locate().lineCounter;
+  }
 }
 
 export type PathSegment = string | number;
@@ -59,14 +88,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
     return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
   }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    schema: "core",
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-    keepSourceTokens: false,
-  });
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
   const located = { file, lineCounter };
   if (!Array.isArray(docs)) {
     return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
@@ -103,7 +125,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
   if (data === null || data === undefined) {
     return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
   }
-  return { source: { file, doc, lineCounter, data }, diagnostics: [] };
+  return { source: new YamlSource(file, text, data), diagnostics: [] };
 }
 
 function firstLine(s: string): string {

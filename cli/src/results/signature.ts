@@ -23,8 +23,16 @@ export type SignatureCheck =
   | { ok: true; key: SiteKey }
   | { ok: false; rule: "FE301" | "FE302" | "FE303" | "FE304"; message: string; at: "signature" | "approval" | "signature.key" | "signature.value" };
 
+const publicKeys = new Map<string, KeyObject>();
+
+/** A site's public key object; cached, since a repository has few keys and many results. */
 export function publicKeyFromSpki(base64: string): KeyObject {
-  return createPublicKey({ key: Buffer.from(base64, "base64"), format: "der", type: "spki" });
+  let key = publicKeys.get(base64);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.from(base64, "base64"), format: "der", type: "spki" });
+    publicKeys.set(base64, key);
+  }
+  return key;
 }
 
 /**
