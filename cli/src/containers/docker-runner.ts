@@ -1,0 +1,323 @@
+/**
+ * Runs container tasks on a Docker Engine (through dockerode), isolated:
+ * - no network (`NetworkMode: none`: only loopback exists);
+ * - inputs bind-mounted read-only, outputs read-write, a private memory-backed /tmp (noexec),
+ *   the image's root file system read-only; nothing else is writable;
+ * - every capability dropped, `no-new-privileges`, the invoking uid:gid (no root-owned output),
+ *   `HOME=/tmp` (the only writable home for a user the image does not know);
+ * - limits on memory (no swap), processes, /dev/shm, time (the container is killed) and output;
+ * - GPUs only when the site asks for them.
+ *
+ * Output size: every file the task writes is capped at `outputBytes` by the kernel (RLIMIT_FSIZE:
+ * the write fails with EFBIG), and the outputs' total is checked every 200 ms while the task runs
+ * (the container is killed once it reaches the limit) and again when it ends. So a task can
+ * overshoot the total by what it writes in 200 ms, never by more than one file's limit per file.
+ *
+ * The container always carries the label `fedeval.task=<task>` (plus the request's labels), is
+ * never left behind (removed after success, failure, timeout, abort or error), and Docker keeps
+ * no log of it (`LogConfig: none`): stdout and stderr are streamed into the task log only.
+ */
+import { performance } from "node:perf_hooks";
+import { Writable } from "node:stream";
+import type Docker from "dockerode";
+import { ExternalError, UserError } from "../errors.ts";
+import {
+  type ContainerRunner,
+  describeOutcome,
+  type GpuRequest,
+  hostPaths,
+  type ImageRef,
+  ImageRefusedError,
+  type PullProgress,
+  prepareOutputs,
+  type ResolvedImage,
+  type TaskEnd,
+  TaskLog,
+  type TaskRunOutcome,
+  type TaskRunRequest,
+  treeBytes,
+  watchOutputs,
+} from "./runner.ts";
+
+const LOCAL_ID = /^sha256:[0-9a-f]{64}$/;
+const REGISTRY_REF = /^([^@\s]+)@(sha256:[0-9a-f]{64})$/;
+
+export class DockerRunner implements ContainerRunner {
+  readonly kind = "docker";
+  readonly isolation = "docker-none-ro";
+
+  constructor(private readonly docker: Docker) {}
+
+  async ensureImage(ref: ImageRef, onProgress?: (event: PullProgress) => void): Promise<ResolvedImage> {
+    if (LOCAL_ID.test(ref)) {
+      const info = await this.inspectImage(ref);
+      if (!info) {
+        throw new ImageRefusedError(
+          `image ${ref} is not in the Docker Engine`,
+          "build or load (`docker load`) that image on this machine, then run again",
+        );
+      }
+      if (info.Id !== ref) {
+        throw new ImageRefusedError(`image ${ref} resolves to ${info.Id}, not the pinned id`, REPIN_HINT);
+      }
+      return { ref, id: info.Id };
+    }
+    const m = REGISTRY_REF.exec(ref);
+    if (!m) {
+      throw new ImageRefusedError(
+        `image ${ref} is not pinned: use name@sha256:<digest>, or sha256:<image id> for a local image`,
+        "pin the image by digest in the benchmark or model file",
+      );
+    }
+    const digest = m[2] as string;
+    let info = await this.inspectImage(ref);
+    if (!info) {
+      await this.pull(ref, onProgress);
+      info = await this.inspectImage(ref);
+    }
+    const repoDigest = info?.RepoDigests?.find((d) => d.endsWith(`@${digest}`));
+    if (!info || !repoDigest) {
+      throw new ImageRefusedError(`image ${ref} does not match its digest after the pull`, REPIN_HINT);
+    }
+    return { ref, id: info.Id, repoDigest };
+  }
+
+  private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(ref).inspect();
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw engineError(err);
+    }
+  }
+
+  private async pull(ref: string, onProgress?: (event: PullProgress) => void): Promise<void> {
+    const refuse = (err: unknown) => {
+      const message = dockerMessage(err);
+      return /verification failed|digest did not match/i.test(message)
+        ? new ImageRefusedError(
+            `image ${ref} does not match its digest: ${message}`,
+            "the registry served other content than the pinned image: do not run it, and tell the benchmark committee",
+          )
+        : new ImageRefusedError(
+            `cannot pull image ${ref}: ${message}`,
+            "check that this machine can reach the registry, and that the image still exists under that digest",
+          );
+    };
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(ref);
+    } catch (err) {
+      throw isConnectionError(err) ? engineError(err) : refuse(err);
+    }
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(refuse(err)) : resolve()),
+        (event: { status?: string; id?: string; error?: string; progressDetail?: PullProgress }) => {
+          if (event.error) reject(refuse(new Error(event.error)));
+          else if (event.status) {
+            const { current, total } = event.progressDetail ?? {};
+            onProgress?.({ status: event.status, layer: event.id, current, total });
+          }
+        },
+      ),
+    );
+  }
+
+  async runTask(req: TaskRunRequest): Promise<TaskRunOutcome> {
+    const { task, limits } = req;
+    const mounts = await hostPaths(req);
+    const outputs = await prepareOutputs(req);
+    const user = req.user ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const cmd = [...(task.command ?? []), ...task.args];
+    const inputs = new Set(task.inputs);
+
+    const log = await TaskLog.open(req.logFile, `task ${task.name}, image ${req.image.ref}, docker`);
+    let container: Docker.Container | undefined;
+    let end: TaskEnd;
+    try {
+      if (req.signal?.aborted) end = { exitCode: null, durationMs: 0, stoppedFor: "abort" };
+      else {
+        container = await this.docker
+          .createContainer({
+            Image: req.image.id,
+            Entrypoint: task.entrypoint,
+            Cmd: cmd.length ? cmd : undefined,
+            User: `${user.uid}:${user.gid}`,
+            Env: ["HOME=/tmp"],
+            Labels: { "fedeval.task": task.name, ...req.labels },
+            AttachStdout: true,
+            AttachStderr: true,
+            HostConfig: {
+              NetworkMode: "none",
+              Mounts: mounts.map(({ mount, hostPath }) => ({
+                Type: "bind",
+                Source: hostPath,
+                Target: mount.mountPath,
+                ReadOnly: inputs.has(mount),
+              })),
+              Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${limits.tmpBytes}` },
+              ReadonlyRootfs: true,
+              CapDrop: ["ALL"],
+              SecurityOpt: ["no-new-privileges"],
+              PidsLimit: limits.pids,
+              Memory: limits.memoryBytes,
+              MemorySwap: limits.memoryBytes,
+              ShmSize: limits.shmBytes,
+              Ulimits: [{ Name: "fsize", Soft: limits.outputBytes, Hard: limits.outputBytes }],
+              DeviceRequests: limits.gpus === undefined ? undefined : deviceRequests(limits.gpus),
+              LogConfig: { Type: "none", Config: {} },
+            },
+          })
+          .catch((err) => {
+            throw isConnectionError(err)
+              ? engineError(err)
+              : new ExternalError(`Docker refused the container of task ${task.name}: ${dockerMessage(err)}`);
+          });
+        end = await this.execute(container, req, log, outputs);
+      }
+    } finally {
+      try {
+        if (container) await removeContainer(container);
+      } finally {
+        await log.close();
+      }
+    }
+    return describeOutcome(task.name, limits, end, log.lastLines());
+  }
+
+  /** Starts the container and waits for it to end, killing it on timeout, abort or output overflow. */
+  private async execute(
+    container: Docker.Container,
+    req: TaskRunRequest,
+    log: TaskLog,
+    outputs: string[],
+  ): Promise<TaskEnd> {
+    const { limits } = req;
+    const stream = await container
+      .attach({ stream: true, stdout: true, stderr: true })
+      .catch((err) => Promise.reject(engineError(err)));
+    const logged = new Promise((resolve) => {
+      for (const event of ["end", "close", "error"]) stream.once(event, resolve);
+    });
+    const sink = (name: "stdout" | "stderr") =>
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          log.write(chunk, name);
+          callback();
+        },
+      });
+    this.docker.modem.demuxStream(stream, sink("stdout"), sink("stderr"));
+
+    const started = performance.now();
+    try {
+      await container.start();
+    } catch (err) {
+      (stream as { destroy?: () => void }).destroy?.();
+      if (isConnectionError(err)) throw engineError(err);
+      const message = dockerMessage(err);
+      if (limits.gpus !== undefined && /device driver|nvidia/i.test(message)) {
+        throw new ExternalError(
+          `Docker cannot give containers GPUs here: ${message}`,
+          "install the NVIDIA Container Toolkit and restart Docker, or run without --gpus",
+        );
+      }
+      return { exitCode: null, durationMs: 0, startError: message };
+    }
+
+    let stopped: "timeout" | "abort" | "output-limit" | undefined;
+    const stop = (why: typeof stopped) => {
+      if (stopped) return;
+      stopped = why;
+      container.kill().catch(() => undefined); // it may have ended already; removal follows anyway
+    };
+    const timer = setTimeout(() => stop("timeout"), limits.timeoutMs);
+    const onAbort = () => stop("abort");
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    if (req.signal?.aborted) stop("abort");
+    const unwatch = watchOutputs(outputs, limits.outputBytes, () => stop("output-limit"));
+    let exitCode: number;
+    try {
+      exitCode = (await container.wait()).StatusCode;
+    } catch (err) {
+      throw engineError(err);
+    } finally {
+      clearTimeout(timer);
+      unwatch();
+      req.signal?.removeEventListener("abort", onAbort);
+    }
+    const durationMs = performance.now() - started;
+    const state = (await container.inspect().catch((err) => Promise.reject(engineError(err)))).State;
+    await logged;
+    return {
+      exitCode,
+      durationMs,
+      stoppedFor: stopped === "output-limit" ? undefined : stopped,
+      outputExceeded:
+        stopped === "output-limit" || (!stopped && (await treeBytes(outputs)) >= limits.outputBytes),
+      oomKilled: state.OOMKilled,
+    };
+  }
+}
+
+const REPIN_HINT =
+  "the image changed after it was pinned: ask the benchmark committee to check and re-pin it";
+
+/** Parses `--gpus`: `all`, a number of GPUs, or `device=0,1` (ids or UUIDs). */
+export function parseGpus(value: string): GpuRequest {
+  const v = value.trim().replace(/^"(.*)"$/, "$1");
+  if (v === "all") return "all";
+  if (/^\d+$/.test(v) && Number(v) > 0) return Number(v);
+  const devices = /^device=(.+)$/.exec(v)?.[1]?.split(",");
+  if (devices?.every((d) => /^[\w.:-]+$/.test(d))) return { deviceIds: devices };
+  throw new UserError(`--gpus: expected all, a number of GPUs, or device=ID[,ID...]; got "${value}"`);
+}
+
+/** The `DeviceRequests` Docker's `--gpus` flag sends. */
+export function deviceRequests(gpus: GpuRequest): Docker.DeviceRequest[] {
+  const base = { Driver: "", Capabilities: [["gpu"]] };
+  if (gpus === "all") return [{ ...base, Count: -1 }];
+  if (typeof gpus === "number") return [{ ...base, Count: gpus }];
+  return [{ ...base, DeviceIDs: gpus.deviceIds }];
+}
+
+async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (err) {
+    // 404: already gone; 409: removal already in progress
+    if (statusCode(err) !== 404 && statusCode(err) !== 409) throw engineError(err);
+  }
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | undefined)?.statusCode;
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return ["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(code ?? "");
+}
+
+/** The Docker Engine's own message, on one line. */
+function dockerMessage(err: unknown): string {
+  const json = (err as { json?: { message?: string } } | undefined)?.json;
+  const message = json?.message ?? (err instanceof Error ? err.message : String(err));
+  return (
+    message
+      .replace(/^\(HTTP code \d+\) [\w ]+ - /, "")
+      .split("\n")[0]
+      ?.trim() ?? ""
+  );
+}
+
+/** An unreachable Docker Engine becomes an ExternalError with a hint; other errors pass through. */
+export function engineError(err: unknown): unknown {
+  if (!isConnectionError(err)) return err;
+  return new ExternalError(
+    `cannot reach the Docker Engine: ${(err as Error).message}`,
+    "start Docker (dockerd), check DOCKER_HOST and your access to its socket (docker group), or use the process runner for an unisolated run",
+    { cause: err },
+  );
+}

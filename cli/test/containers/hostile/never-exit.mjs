@@ -1,0 +1,3 @@
+// Never exits.
+console.log("waiting forever");
+setInterval(() => {}, 1000);
