@@ -51,6 +51,13 @@ class Reporter {
 
 export function checkCrossFile(index: GovernanceIndex, options: CrossFileOptions = {}): Diagnostic[] {
   const r = new Reporter(options.changed);
+  for (const site of index.sites.values()) {
+    const seen = new Set<string>();
+    (site.data.keys ?? []).forEach((k, i) => {
+      if (seen.has(k.id)) r.at(site, ["keys", i, "id"], "FE223", `key id "${k.id}" is listed twice; a signature must name exactly one key`);
+      seen.add(k.id);
+    });
+  }
   for (const folder of index.benchmarks.values()) {
     const benchmark = folder.benchmark;
     if (!benchmark) {
@@ -175,6 +182,13 @@ function checkMetricValues(
         r.at(entry, [...at, id, "histogram", "bins"], "FE222", `${id} histogram has ${value.histogram.bins} bins; the benchmark declares ${spec.histogram_bins}`);
       }
     }
+    const h = value.histogram;
+    if (h) {
+      for (const side of ["positive", "negative"] as const) {
+        if (h[side].length !== h.bins) r.at(entry, [...at, id, "histogram", side], "FE222", `${id} histogram.${side} has ${h[side].length} counts for ${h.bins} bins`);
+      }
+    }
+    if (value.ci && value.ci[0] > value.ci[1]) r.at(entry, [...at, id, "ci"], "FE222", `${id} interval [${value.ci.join(", ")}] has its bounds reversed`);
   }
   if (requireAll) {
     const missing = benchmark.metrics.filter((m) => !(m.id in metrics)).map((m) => m.id);
@@ -223,6 +237,9 @@ function checkResult(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolde
     r.at(entry, ["provenance", "isolation"], "FE217", `benchmark ${folder.id} requires isolation; results from the process runner (isolation: none) are refused`);
   }
   checkSubgroups(r, entry, b);
+  const { started_at, finished_at } = res.provenance;
+  if (Date.parse(finished_at) < Date.parse(started_at)) r.at(entry, ["provenance", "finished_at"], "FE224", `finished_at ${finished_at} is before started_at ${started_at}`);
+  if (res.approval && Date.parse(res.approval.at) < Date.parse(finished_at)) r.at(entry, ["approval", "at"], "FE224", `approved at ${res.approval.at}, before the run finished (${finished_at})`);
   if (dataset) {
     const site = index.sites.get(dataset.data.site);
     if (site) {

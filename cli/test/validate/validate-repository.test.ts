@@ -315,3 +315,24 @@ describe("validate: signatures", () => {
     expectOne(d, "FE206", RESULT);
   });
 });
+
+describe("validate: consistency inside a file", () => {
+  it("duplicate key ids, histogram lengths, reversed intervals and times", async () => {
+    const d = await problems((f) => {
+      edit(f, "sites/north-general.yaml", "keys:\n", `keys:\n  - {id: demo-1, algorithm: ed25519, public_key: ${demoPublicKey()}, created_at: 2026-01-01T00:00:00Z}\n`);
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.metrics.auc = { value: 0.8, histogram: { bins: 20, positive: [1, 2], negative: Array(20).fill(1) } };
+      r.metrics.ece = { value: 0.05, se: 0.01, ci: [0.07, 0.03] };
+      r.provenance.finished_at = "2026-11-19T00:00:00Z";
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+    });
+    expectOne(d, "FE223", "sites/north-general.yaml");
+    const payload = d.filter((x) => x.rule === "FE222" && x.file === RESULT).map((x) => x.message);
+    assert.deepEqual(payload.sort(), ["auc histogram.positive has 2 counts for 20 bins", "ece interval [0.07, 0.03] has its bounds reversed"]);
+    assert.match(expectOne(d, "FE224", RESULT).message, /before started_at/);
+  });
+});
+
+function demoPublicKey(): string {
+  return demoSiteKey("south-coast").publicKey;
+}
