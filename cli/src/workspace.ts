@@ -1,0 +1,58 @@
+/**
+ * The site workspace: everything a site keeps on its own machine, never in the governance repo.
+ *
+ *   $FEDEVAL_HOME (default ~/.fedeval)
+ *     sites/<site>/
+ *       keys/<key-id>.pem          ed25519 private keys, mode 0600
+ *       policy.yaml                the site's approval policy for unattended runners
+ *       lock                       one run at a time per site workspace
+ *       datasets/<benchmark>/<dataset>/
+ *         data/ labels/            prepared data (never leaves the site)
+ *         statistics.yaml          everything the preparation container reported
+ *         dataset.yaml             the association the site would propose (published statistics only)
+ *       outbox/<entry-id>.json     results waiting for approval or submission
+ *       outbox/sent/, outbox/rejected/   entries kept after they left or were discarded
+ *       runs/<run-id>/             logs and scratch folders of a run
+ *     governance/<name>/           clones of governance repositories
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export interface Workspace {
+  home: string;
+  site(site: string): SiteWorkspace;
+  governance(name: string): string;
+}
+
+export interface SiteWorkspace {
+  root: string;
+  keys: string;
+  policy: string;
+  lock: string;
+  datasets: string;
+  dataset(benchmark: string, dataset: string): string;
+  outbox: string;
+  runs: string;
+}
+
+/** `FEDEVAL_HOME`, else `~/.fedeval`. `env` is injected so tests never touch the real home. */
+export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Workspace {
+  const home = env.FEDEVAL_HOME ? resolve(cwd, env.FEDEVAL_HOME) : join(homedir(), ".fedeval");
+  return {
+    home,
+    site(site) {
+      const root = join(home, "sites", site);
+      return {
+        root,
+        keys: join(root, "keys"),
+        policy: join(root, "policy.yaml"),
+        lock: join(root, "lock"),
+        datasets: join(root, "datasets"),
+        dataset: (benchmark, dataset) => join(root, "datasets", benchmark, dataset),
+        outbox: join(root, "outbox"),
+        runs: join(root, "runs"),
+      };
+    },
+    governance: (name) => join(home, "governance", name),
+  };
+}
