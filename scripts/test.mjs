@@ -21,6 +21,10 @@ function find(dir, out = []) {
   return out;
 }
 
+// The CLI tests run the built bundle (bin/fedeval.js → dist/), so build it first.
+const build = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const filter = process.argv.slice(2);
 let files = [...find("cli"), ...find("action")].sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));

@@ -1,0 +1,174 @@
+/**
+ * `fedeval validate` through the built CLI (bin/fedeval.js → dist/), as a user runs it.
+ * scripts/test.mjs builds the bundle before the tests run.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
+import { makeTree } from "../helpers/governance-tree.ts";
+
+const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");
+const B = `benchmarks/${DEMO_BENCHMARK}`;
+const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
+const MODEL = `${B}/models/effusion-net-v2.yaml`;
+
+function fedeval(args: string[], cwd?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
+}
+
+async function replaceIn(root: string, file: string, from: string, to: string): Promise<void> {
+  const text = await readFile(join(root, file), "utf8");
+  assert.ok(text.includes(from), `${file} has ${from}`);
+  await writeFile(join(root, file), text.replace(from, to));
+}
+
+const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at .+:\d+:\d+/, "no stack trace");
+
+describe("fedeval validate (CLI)", () => {
+  it("exits 0 on a valid repository", async () => {
+    const root = await makeTree();
+    const r = fedeval(["validate", root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^valid: 25 files\n$/);
+  });
+
+  it("exits 1 with path:line:col: error FEnnn lines on an invalid one", async () => {
+    const root = await makeTree();
+    await replaceIn(root, MODEL, "priority: 10", "priority: high");
+    const r = fedeval(["validate", root]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, `${MODEL}:9:11: error FE100 priority must be integer, not string [schema]\n`);
+    assert.match(r.stderr, /invalid: 1 error in 25 files/);
+    noStack(r.stdout + r.stderr);
+  });
+
+  it("--json prints a machine-readable report", async () => {
+    const root = await makeTree();
+    await replaceIn(root, MODEL, "status: approved", "status: proposed");
+    const r = fedeval(["validate", root, "--json"]);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.valid, false);
+    assert.equal(report.files, 25);
+    assert.ok(report.diagnostics.length >= 3, "each result of the model is reported");
+    for (const d of report.diagnostics) {
+      assert.deepEqual(Object.keys(d).sort(), ["col", "endCol", "endLine", "file", "line", "message", "name", "rule", "severity"].sort());
+      assert.equal(d.rule, "FE205");
+    }
+  });
+
+  it("--format github prints workflow annotations", async () => {
+    const root = await makeTree();
+    await replaceIn(root, MODEL, "priority: 10", "priority: high");
+    const r = fedeval(["validate", root, "--format", "github"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, `::error file=${MODEL},line=9,col=11,endLine=9,endColumn=15,title=FE100 schema::priority must be integer, not string\n`);
+  });
+
+  it("usage and I/O errors exit 2 with one line and no stack trace", async () => {
+    const missing = fedeval(["validate", "/no/such/governance"]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, "fedeval: /no/such/governance: no such directory\n");
+    const empty = fedeval(["validate", resolve(import.meta.dirname)]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /not a governance repository/);
+    const flag = fedeval(["validate", "--bogus"]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /unknown option '--bogus'/);
+    noStack(missing.stderr + empty.stderr + flag.stderr);
+  });
+
+  it("never crashes on hostile YAML", async () => {
+    const root = await makeTree();
+    await writeFile(join(root, MODEL), "a: &a [*a]\n? [1, 2]\n: !!binary x\n\t- ]]]\n");
+    const r = fedeval(["validate", root]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`^${MODEL}:\\d+:\\d+: error FE00\\d `));
+    noStack(r.stdout + r.stderr);
+  });
+});
+
+describe("fedeval validate --changed-since / --author", () => {
+  async function repo() {
+    const root = await makeTree();
+    git(root, "init", "-q");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "base");
+    return root;
+  }
+
+  it("reports only problems in changed files, untracked files included", async () => {
+    const root = await repo();
+    await replaceIn(root, `${B}/models/shortcut-cnn.yaml`, "priority: 5", "priority: five");
+    git(root, "commit", "-qam", "old problem");
+    const base = git(root, "rev-parse", "HEAD").trim();
+    await replaceIn(root, MODEL, "priority: 10", "priority: high");
+    await writeFile(join(root, `${B}/models/new-model.yaml`), "schema: fedeval/model@1\nid: new-model\n");
+    const r = fedeval(["validate", root, "--changed-since", base, "--json"]);
+    assert.equal(r.code, 1, r.stderr);
+    const files = [...new Set(JSON.parse(r.stdout).diagnostics.map((d: { file: string }) => d.file))].sort();
+    assert.deepEqual(files, [MODEL, `${B}/models/new-model.yaml`]);
+    const all = fedeval(["validate", root, "--json"]);
+    assert.ok(JSON.parse(all.stdout).diagnostics.some((d: { file: string }) => d.file === `${B}/models/shortcut-cnn.yaml`));
+  });
+
+  it("history rules are errors in changed files and warnings elsewhere", async () => {
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    await replaceIn(root, `${B}/models/shortcut-cnn.yaml`, "status: approved", "status: suspended");
+    const full = JSON.parse(fedeval(["validate", root, "--json"]).stdout);
+    assert.equal(full.valid, true, "suspending a model keeps main valid");
+    assert.equal(full.warnings, 3);
+    const r = fedeval(["validate", root, "--changed-since", base, "--json"]);
+    assert.equal(JSON.parse(r.stdout).valid, true, "the suspension itself is valid");
+    await replaceIn(root, `${B}/results/east-valley-2026q4/shortcut-cnn.yaml`, "n: 400", "n: 400\n");
+    const touched = JSON.parse(fedeval(["validate", root, "--changed-since", base, "--json"]).stdout);
+    assert.equal(touched.errors, 1, "a touched result of a suspended model is an error");
+  });
+
+  it("an unknown revision is a usage error", async () => {
+    const root = await repo();
+    const r = fedeval(["validate", root, "--changed-since", "no-such-rev"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /does not know revision "no-such-rev"/);
+  });
+
+  it("--author: a site may change its own results, not another site's", async () => {
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    await replaceIn(root, RESULT, "n: 400", "n: 400\n");
+    assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "north-it"]).code, 0);
+    const r = fedeval(["validate", root, "--changed-since", base, "--author", "east-valley-radiology"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /error FE401 east-valley-radiology may not change this file: results of dataset north-general-2026q4 belong to the owners of site north-general/);
+  });
+
+  it("--author: a model owner may propose, not approve, and nobody joins a committee by editing it", async () => {
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    await replaceIn(root, MODEL, "priority: 10", "priority: 11");
+    const owner = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
+    assert.equal(owner.code, 1);
+    assert.match(owner.stdout, /FE402 acme-imaging owns this model and may only propose it/);
+    assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "demo-committee"]).code, 0);
+    await replaceIn(root, `${B}/benchmark.yaml`, "committee: [demo-committee]", "committee: [demo-committee, mallory]");
+    const mallory = fedeval(["validate", root, "--changed-since", base, "--author", "mallory"]);
+    assert.match(mallory.stdout, new RegExp(`${B}/benchmark.yaml:1:1: error FE401 mallory may not change this file: only the committee`));
+  });
+
+  it("--author without --changed-since is a usage error", async () => {
+    const root = await repo();
+    const r = fedeval(["validate", root, "--author", "x"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--author needs --changed-since/);
+  });
+});
