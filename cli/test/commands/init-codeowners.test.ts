@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { codeownersCommand } from "../../src/commands/codeowners.ts";
+import { initCommand } from "../../src/commands/init.ts";
+import { UserError } from "../../src/errors.ts";
+import { bufferIO } from "../../src/io.ts";
+import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { makeTree } from "../helpers/governance-tree.ts";
+
+describe("fedeval init", () => {
+  it("scaffolds a governance repository that validates", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "fedeval-init-")), "gov");
+    const io = bufferIO();
+    assert.equal(await initCommand({ dir, benchmark: "lung-nodules", site: "st-olaf" }, io), 0);
+    const created = io.out.join("");
+    for (const f of ["README.md", "sites/st-olaf.yaml", "benchmarks/lung-nodules/benchmark.yaml", "benchmarks/lung-nodules/containers/prep.yaml", ".github/CODEOWNERS"]) {
+      assert.match(created, new RegExp(`created ${f.replace(/[.]/g, "\\.")}\\n`));
+    }
+    const report = await validateRepository({ root: dir });
+    assert.deepEqual(report.diagnostics, []);
+    assert.match(await readFile(join(dir, ".github/CODEOWNERS"), "utf8"), /^\/benchmarks\/lung-nodules\/ @your-github-login$/m);
+  });
+
+  it("refuses a non-empty folder and bad ids", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fedeval-init-"));
+    await writeFile(join(dir, "notes.txt"), "mine\n");
+    await assert.rejects(initCommand({ dir, benchmark: "b", site: "s" }, bufferIO()), /not empty/);
+    await assert.rejects(initCommand({ dir: join(dir, "x"), benchmark: "../evil", site: "s" }, bufferIO()), UserError);
+  });
+});
+
+describe("fedeval codeowners", () => {
+  it("writes owners by path and --check detects drift", async () => {
+    const root = await makeTree();
+    assert.equal(await codeownersCommand({ root, check: true }, bufferIO()), 1, "missing file is out of date");
+    assert.equal(await codeownersCommand({ root, check: false }, bufferIO()), 0);
+    const text = await readFile(join(root, ".github/CODEOWNERS"), "utf8");
+    assert.match(text, /^\/sites\/north-general\.yaml @north-it$/m);
+    assert.match(text, /^\/benchmarks\/pleural-effusion-demo\/ @demo-committee$/m);
+    assert.match(text, /^\/benchmarks\/pleural-effusion-demo\/results\/east-valley-2026q4\/ @east-valley-radiology$/m);
+    const lines = text.split("\n");
+    assert.ok(lines.indexOf("/benchmarks/pleural-effusion-demo/ @demo-committee") < lines.findIndex((l) => l.includes("/results/")), "general lines first: the last match wins");
+    assert.equal(await codeownersCommand({ root, check: true }, bufferIO()), 0);
+  });
+
+  it("this repository's CODEOWNERS is up to date", async () => {
+    assert.equal(await codeownersCommand({ root: resolve(import.meta.dirname, "../../.."), check: true }, bufferIO()), 0);
+  });
+});
+
+describe("this repository's own governance tree", () => {
+  it("validates", async () => {
+    const report = await validateRepository({ root: resolve(import.meta.dirname, "../../..") });
+    assert.deepEqual(report.diagnostics, []);
+    assert.equal(report.index.benchmarks.get("pleural-effusion-demo")?.results.size, 9);
+  });
+});
