@@ -13,7 +13,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseDocument } from "yaml";
-import { DEMO_MODELS, DEMO_SITES, demoBenchmark, demoContainerConfig, demoModel, demoSite, demoSiteKey } from "../cli/src/demo/demo-governance.ts";
+import {
+  DEMO_MODELS,
+  DEMO_SITES,
+  demoBenchmark,
+  demoContainerConfig,
+  demoModel,
+  demoSite,
+  demoSiteKey,
+} from "../cli/src/demo/demo-governance.ts";
 import type { Dataset, Result } from "../cli/src/governance/types.ts";
 import { toYaml } from "../cli/src/governance/yaml-write.ts";
 import { signResult } from "../cli/src/results/signature.ts";
@@ -32,8 +40,21 @@ async function generate(root: string): Promise<number> {
   const siteIds = Array.from({ length: SITES }, (_, i) => `site-${i}`);
   const keys = new Map(siteIds.map((s) => [s, demoSiteKey(s)]));
   for (const id of siteIds) {
-    const site = { ...demoSite(DEMO_SITES[0]), id, name: `Site ${id}`, owners: [`${id}-it`], runner_labels: ["self-hosted", id] };
-    site.keys = [{ id: "demo-1", algorithm: "ed25519", public_key: keys.get(id)?.publicKey as string, created_at: "2026-01-01T00:00:00Z" }];
+    const site = {
+      ...demoSite(DEMO_SITES[0]),
+      id,
+      name: `Site ${id}`,
+      owners: [`${id}-it`],
+      runner_labels: ["self-hosted", id],
+    };
+    site.keys = [
+      {
+        id: "demo-1",
+        algorithm: "ed25519",
+        public_key: keys.get(id)?.publicKey as string,
+        created_at: "2026-01-01T00:00:00Z",
+      },
+    ];
     files.set(`sites/${id}.yaml`, toYaml(site));
   }
   for (let b = 0; b < BENCHMARKS; b++) {
@@ -42,17 +63,35 @@ async function generate(root: string): Promise<number> {
     const images = {
       preparation: `sha256:${hex(`${bid} prep`)}`,
       evaluator: `sha256:${hex(`${bid} eval`)}`,
-      models: Object.fromEntries([...modelIds, "reference-logistic"].map((m) => [m, `sha256:${hex(`${bid} ${m}`)}`])),
+      models: Object.fromEntries(
+        [...modelIds, "reference-logistic"].map((m) => [m, `sha256:${hex(`${bid} ${m}`)}`]),
+      ),
     };
     const benchmark = { ...demoBenchmark(images), id: bid };
     files.set(`benchmarks/${bid}/benchmark.yaml`, toYaml(benchmark));
-    files.set(`benchmarks/${bid}/containers/prep.yaml`, demoContainerConfig(images.preparation, "preparation"));
-    files.set(`benchmarks/${bid}/containers/evaluator.yaml`, demoContainerConfig(images.evaluator, "evaluator"));
-    files.set(`benchmarks/${bid}/containers/reference-logistic.yaml`, demoContainerConfig(images.models["reference-logistic"] as string, "model"));
+    files.set(
+      `benchmarks/${bid}/containers/prep.yaml`,
+      demoContainerConfig(images.preparation, "preparation"),
+    );
+    files.set(
+      `benchmarks/${bid}/containers/evaluator.yaml`,
+      demoContainerConfig(images.evaluator, "evaluator"),
+    );
+    files.set(
+      `benchmarks/${bid}/containers/reference-logistic.yaml`,
+      demoContainerConfig(images.models["reference-logistic"] as string, "model"),
+    );
     for (const m of modelIds) {
-      const model = { ...demoModel(DEMO_MODELS[1], images.models[m] as string), id: m, container: { image: images.models[m] as string, config: `containers/${m}.yaml` } };
+      const model = {
+        ...demoModel(DEMO_MODELS[1], images.models[m] as string),
+        id: m,
+        container: { image: images.models[m] as string, config: `containers/${m}.yaml` },
+      };
       files.set(`benchmarks/${bid}/models/${m}.yaml`, toYaml(model));
-      files.set(`benchmarks/${bid}/containers/${m}.yaml`, demoContainerConfig(images.models[m] as string, "model"));
+      files.set(
+        `benchmarks/${bid}/containers/${m}.yaml`,
+        demoContainerConfig(images.models[m] as string, "model"),
+      );
     }
     const datasets: Dataset[] = siteIds.map((s) => ({
       schema: "fedeval/dataset@1",
@@ -75,7 +114,18 @@ async function generate(root: string): Promise<number> {
         dataset: d.id,
         n: 500,
         metrics: {
-          auc: { value: 0.85, histogram: { bins: 20, positive: Array(20).fill(7).map((v, j) => v + (j % 3)), negative: Array(20).fill(17).map((v, j) => v + (j % 4)) } },
+          auc: {
+            value: 0.85,
+            histogram: {
+              bins: 20,
+              positive: Array(20)
+                .fill(7)
+                .map((v, j) => v + (j % 3)),
+              negative: Array(20)
+                .fill(17)
+                .map((v, j) => v + (j % 4)),
+            },
+          },
           sensitivity: { value: 0.8, counts },
           specificity: { value: 0.885714, counts },
           ece: { value: 0.04, se: 0.008 },
@@ -86,7 +136,11 @@ async function generate(root: string): Promise<number> {
         ],
         provenance: {
           governance_commit: "1f3e9c2",
-          images: { model: images.models[m] as string, evaluator: images.evaluator, preparation: images.preparation },
+          images: {
+            model: images.models[m] as string,
+            evaluator: images.evaluator,
+            preparation: images.preparation,
+          },
           dataset_hash: d.hash,
           tool: "fedeval 0.1.0",
           started_at: "2026-11-20T01:00:00Z",
@@ -95,7 +149,10 @@ async function generate(root: string): Promise<number> {
         },
         approval: { by: `${d.site}-it`, at: "2026-11-20T08:15:00Z", policy: "site-policy" },
       };
-      files.set(`benchmarks/${bid}/results/${d.id}/${m}.yaml`, toYaml(signResult(result, "demo-1", keys.get(d.site)?.privateKey as never)));
+      files.set(
+        `benchmarks/${bid}/results/${d.id}/${m}.yaml`,
+        toYaml(signResult(result, "demo-1", keys.get(d.site)?.privateKey as never)),
+      );
     }
   }
   for (const [path, text] of files) {

@@ -8,11 +8,10 @@ import type { CommandIO } from "./io.ts";
 import { FEDEVAL_VERSION } from "./version.ts";
 import type { Wiring } from "./wiring/context.ts";
 import { wireGovernance } from "./wiring/governance.ts";
+
 // wiring modules: one import above and one entry below per command group
 
-const WIRING: Wiring[] = [
-  wireGovernance,
-];
+const WIRING: Wiring[] = [wireGovernance];
 
 const io: CommandIO = {
   stdout: (t) => process.stdout.write(t),
@@ -49,7 +48,9 @@ try {
     io.stderr(`fedeval: ${e.message}\n${e.hint ? `  what to do: ${e.hint}\n` : ""}`);
     exit(2);
   } else {
-    io.stderr(`fedeval: internal error (a bug in fedeval ${FEDEVAL_VERSION}; please report it with what follows)\n${(e as Error)?.stack ?? String(e)}\n`);
+    io.stderr(
+      `fedeval: internal error (a bug in fedeval ${FEDEVAL_VERSION}; please report it with what follows)\n${(e as Error)?.stack ?? String(e)}\n`,
+    );
     exit(70);
   }
 }

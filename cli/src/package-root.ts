@@ -10,7 +10,10 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "fedeval") return (cached = dir);
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "fedeval") {
+      cached = dir;
+      return dir;
+    }
     const parent = dirname(dir);
     if (parent === dir) throw new Error("fedeval's package.json not found above its own code");
     dir = parent;

@@ -23,16 +23,25 @@ async function listFiles(dir: string): Promise<string[]> {
 
 /** Scaffolds a governance repository: folders, a README, a sample site and benchmark that validate, workflows. */
 export async function initCommand(opts: InitOptions, io: CommandIO): Promise<number> {
-  for (const [flag, value] of [["--benchmark", opts.benchmark], ["--site", opts.site]] as const) {
-    if (!SLUG.test(value)) throw new UserError(`${flag} "${value}" is not a valid id (lowercase letters, digits and "-", starting with a letter or digit)`);
+  for (const [flag, value] of [
+    ["--benchmark", opts.benchmark],
+    ["--site", opts.site],
+  ] as const) {
+    if (!SLUG.test(value))
+      throw new UserError(
+        `${flag} "${value}" is not a valid id (lowercase letters, digits and "-", starting with a letter or digit)`,
+      );
   }
   const existing = await readdir(opts.dir).catch(() => [] as string[]);
-  if (existing.filter((f) => f !== ".git").length) throw new UserError(`${opts.dir} is not empty; fedeval init only writes into an empty or new folder`);
+  if (existing.filter((f) => f !== ".git").length)
+    throw new UserError(`${opts.dir} is not empty; fedeval init only writes into an empty or new folder`);
   const templates = join(packageRoot(), "templates");
   const written: string[] = [];
   for (const file of await listFiles(join(templates, "init"))) {
     const target = file.replaceAll("__BENCHMARK__", opts.benchmark).replaceAll("__SITE__", opts.site);
-    const text = (await readFile(join(templates, "init", file), "utf8")).replaceAll("__BENCHMARK__", opts.benchmark).replaceAll("__SITE__", opts.site);
+    const text = (await readFile(join(templates, "init", file), "utf8"))
+      .replaceAll("__BENCHMARK__", opts.benchmark)
+      .replaceAll("__SITE__", opts.site);
     await mkdir(dirname(join(opts.dir, target)), { recursive: true });
     await writeFile(join(opts.dir, target), text);
     written.push(target);

@@ -1,7 +1,7 @@
+import { UsageError } from "../errors.ts";
 import type { CommandIO } from "../io.ts";
 import { renderAnnotations, renderJson, renderText } from "../validate/render.ts";
 import { validateRepository } from "../validate/validate-repository.ts";
-import { UsageError } from "../errors.ts";
 
 export interface ValidateCommandOptions {
   root: string;
@@ -13,7 +13,8 @@ export interface ValidateCommandOptions {
 
 /** Returns the exit code: 0 valid, 1 invalid (usage and I/O errors are thrown, exit 2). */
 export async function validateCommand(opts: ValidateCommandOptions, io: CommandIO): Promise<number> {
-  if (opts.author && !opts.changedSince) throw new UsageError("--author needs --changed-since (ownership is checked on a change)");
+  if (opts.author && !opts.changedSince)
+    throw new UsageError("--author needs --changed-since (ownership is checked on a change)");
   const report = await validateRepository({
     root: opts.root,
     changedSince: opts.changedSince,
@@ -26,7 +27,9 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
     io.stdout(renderAnnotations(report.diagnostics));
   } else {
     io.stdout(renderText(report.diagnostics, io.isTTY && !process.env.NO_COLOR));
-    const scope = report.changes ? `${report.changes.length} changed of ${report.files} files` : `${report.files} files`;
+    const scope = report.changes
+      ? `${report.changes.length} changed of ${report.files} files`
+      : `${report.files} files`;
     const summary = report.valid
       ? `valid: ${scope}${report.warnings ? `, ${report.warnings} warning${report.warnings > 1 ? "s" : ""}` : ""}\n`
       : `invalid: ${report.errors} error${report.errors > 1 ? "s" : ""}${report.warnings ? `, ${report.warnings} warning${report.warnings > 1 ? "s" : ""}` : ""} in ${scope}\n`;

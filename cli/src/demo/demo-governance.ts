@@ -44,7 +44,12 @@ export interface DemoImages {
 }
 
 function yamlFile(kind: string, schemaPath: string, data: object, header?: string): string {
-  const comment = header ? `${header.split("\n").map((l) => `# ${l}`.trimEnd()).join("\n")}\n` : "";
+  const comment = header
+    ? `${header
+        .split("\n")
+        .map((l) => `# ${l}`.trimEnd())
+        .join("\n")}\n`
+    : "";
   return `# yaml-language-server: $schema=${schemaPath}/schemas/${kind}.schema.json\n${comment}${toYaml(data)}`;
 }
 
@@ -74,14 +79,47 @@ export function demoBenchmark(images: DemoImages): Benchmark {
     committee: [...DEMO_COMMITTEE],
     containers: {
       preparation: { image: images.preparation, config: "containers/prep.yaml" },
-      reference_model: { image: images.models["reference-logistic"] as string, config: "containers/reference-logistic.yaml" },
+      reference_model: {
+        image: images.models["reference-logistic"] as string,
+        config: "containers/reference-logistic.yaml",
+      },
       evaluator: { image: images.evaluator, config: "containers/evaluator.yaml" },
     },
     metrics: [
-      { id: "auc", title: "AUROC", group: "accuracy", direction: "higher", primary: true, range: [0, 1], pooling: "histogram", histogram_bins: 20 },
-      { id: "sensitivity", title: "Sensitivity at 0.5", group: "accuracy", direction: "higher", range: [0, 1], pooling: "counts" },
-      { id: "specificity", title: "Specificity at 0.5", group: "accuracy", direction: "higher", range: [0, 1], pooling: "counts" },
-      { id: "ece", title: "Expected calibration error", group: "calibration", direction: "lower", range: [0, 1], pooling: "meta" },
+      {
+        id: "auc",
+        title: "AUROC",
+        group: "accuracy",
+        direction: "higher",
+        primary: true,
+        range: [0, 1],
+        pooling: "histogram",
+        histogram_bins: 20,
+      },
+      {
+        id: "sensitivity",
+        title: "Sensitivity at 0.5",
+        group: "accuracy",
+        direction: "higher",
+        range: [0, 1],
+        pooling: "counts",
+      },
+      {
+        id: "specificity",
+        title: "Specificity at 0.5",
+        group: "accuracy",
+        direction: "higher",
+        range: [0, 1],
+        pooling: "counts",
+      },
+      {
+        id: "ece",
+        title: "Expected calibration error",
+        group: "calibration",
+        direction: "lower",
+        range: [0, 1],
+        pooling: "meta",
+      },
     ],
     subgroups: { min_cell: 20, strata: ["sex", "age_band", "scanner_vendor"] },
     statistics_published: ["num_cases", "label_counts", "sex", "age_band"],
@@ -114,7 +152,9 @@ export function demoContainerConfig(image: string, role: "preparation" | "model"
   const v = (mount_path: string, type: "file" | "directory") => ({ mount_path, type });
   const params = v("/mlcommons/volumes/parameters/parameters_file.yaml", "file");
   const args = (task: string, names: Record<string, string>) =>
-    `node /app/${role === "preparation" ? "prep" : role === "model" ? "model" : "evaluate"}.mjs ${task} ${Object.entries(names)
+    `node /app/${role === "preparation" ? "prep" : role === "model" ? "model" : "evaluate"}.mjs ${task} ${Object.entries(
+      names,
+    )
       .map(([k, p]) => `--${k}=${p}`)
       .join(" ")}`;
   let tasks: object;
@@ -123,24 +163,63 @@ export function demoContainerConfig(image: string, role: "preparation" | "model"
     const labels = "/mlcommons/volumes/labels";
     tasks = {
       prepare: {
-        run_args: { command: args("prepare", { data_path: "/mlcommons/volumes/raw_data", labels_path: "/mlcommons/volumes/raw_labels", parameters_file: params.mount_path, output_path: data, output_labels_path: labels }) },
-        input_volumes: { data_path: v("/mlcommons/volumes/raw_data", "directory"), labels_path: v("/mlcommons/volumes/raw_labels", "directory"), parameters_file: params },
+        run_args: {
+          command: args("prepare", {
+            data_path: "/mlcommons/volumes/raw_data",
+            labels_path: "/mlcommons/volumes/raw_labels",
+            parameters_file: params.mount_path,
+            output_path: data,
+            output_labels_path: labels,
+          }),
+        },
+        input_volumes: {
+          data_path: v("/mlcommons/volumes/raw_data", "directory"),
+          labels_path: v("/mlcommons/volumes/raw_labels", "directory"),
+          parameters_file: params,
+        },
         output_volumes: { output_path: v(data, "directory"), output_labels_path: v(labels, "directory") },
       },
       sanity_check: {
-        run_args: { command: args("sanity_check", { data_path: data, labels_path: labels, parameters_file: params.mount_path }) },
-        input_volumes: { data_path: v(data, "directory"), labels_path: v(labels, "directory"), parameters_file: params },
+        run_args: {
+          command: args("sanity_check", {
+            data_path: data,
+            labels_path: labels,
+            parameters_file: params.mount_path,
+          }),
+        },
+        input_volumes: {
+          data_path: v(data, "directory"),
+          labels_path: v(labels, "directory"),
+          parameters_file: params,
+        },
       },
       statistics: {
-        run_args: { command: args("statistics", { data_path: data, labels_path: labels, parameters_file: params.mount_path, output_path: "/mlcommons/volumes/statistics/statistics.yaml" }) },
-        input_volumes: { data_path: v(data, "directory"), labels_path: v(labels, "directory"), parameters_file: params },
+        run_args: {
+          command: args("statistics", {
+            data_path: data,
+            labels_path: labels,
+            parameters_file: params.mount_path,
+            output_path: "/mlcommons/volumes/statistics/statistics.yaml",
+          }),
+        },
+        input_volumes: {
+          data_path: v(data, "directory"),
+          labels_path: v(labels, "directory"),
+          parameters_file: params,
+        },
         output_volumes: { output_path: v("/mlcommons/volumes/statistics/statistics.yaml", "file") },
       },
     };
   } else if (role === "model") {
     tasks = {
       infer: {
-        run_args: { command: args("infer", { data_path: "/mlcommons/volumes/data", parameters_file: params.mount_path, output_path: "/mlcommons/volumes/predictions" }) },
+        run_args: {
+          command: args("infer", {
+            data_path: "/mlcommons/volumes/data",
+            parameters_file: params.mount_path,
+            output_path: "/mlcommons/volumes/predictions",
+          }),
+        },
         input_volumes: { data_path: v("/mlcommons/volumes/data", "directory"), parameters_file: params },
         output_volumes: { output_path: v("/mlcommons/volumes/predictions", "directory") },
       },
@@ -148,8 +227,19 @@ export function demoContainerConfig(image: string, role: "preparation" | "model"
   } else {
     tasks = {
       evaluate: {
-        run_args: { command: args("evaluate", { predictions: "/mlcommons/volumes/predictions", labels: "/mlcommons/volumes/labels", parameters_file: params.mount_path, output_path: "/mlcommons/volumes/results/results.yaml" }) },
-        input_volumes: { predictions: v("/mlcommons/volumes/predictions", "directory"), labels: v("/mlcommons/volumes/labels", "directory"), parameters_file: params },
+        run_args: {
+          command: args("evaluate", {
+            predictions: "/mlcommons/volumes/predictions",
+            labels: "/mlcommons/volumes/labels",
+            parameters_file: params.mount_path,
+            output_path: "/mlcommons/volumes/results/results.yaml",
+          }),
+        },
+        input_volumes: {
+          predictions: v("/mlcommons/volumes/predictions", "directory"),
+          labels: v("/mlcommons/volumes/labels", "directory"),
+          parameters_file: params,
+        },
         output_volumes: { output_path: v("/mlcommons/volumes/results/results.yaml", "file") },
       },
     };
@@ -171,7 +261,11 @@ export interface DemoTree {
 export function demoGovernanceFiles(tree: DemoTree, schemaRoot = "../.."): Map<string, string> {
   const files = new Map<string, string>();
   const b = `benchmarks/${DEMO_BENCHMARK}`;
-  for (const site of DEMO_SITES) files.set(`sites/${site.id}.yaml`, yamlFile("site", "..", demoSite(site), "Demo site: its key is derived from a public seed."));
+  for (const site of DEMO_SITES)
+    files.set(
+      `sites/${site.id}.yaml`,
+      yamlFile("site", "..", demoSite(site), "Demo site: its key is derived from a public seed."),
+    );
   files.set(`${b}/benchmark.yaml`, yamlFile("benchmark", schemaRoot, demoBenchmark(tree.images)));
   files.set(`${b}/containers/prep.yaml`, demoContainerConfig(tree.images.preparation, "preparation"));
   files.set(`${b}/containers/evaluator.yaml`, demoContainerConfig(tree.images.evaluator, "evaluator"));
@@ -181,7 +275,9 @@ export function demoGovernanceFiles(tree: DemoTree, schemaRoot = "../.."): Map<s
     files.set(`${b}/containers/${m.id}.yaml`, demoContainerConfig(image, "model"));
     files.set(`${b}/models/${m.id}.yaml`, yamlFile("model", `${schemaRoot}/..`, demoModel(m, image)));
   }
-  for (const d of tree.datasets) files.set(`${b}/datasets/${d.id}.yaml`, yamlFile("dataset", `${schemaRoot}/..`, d));
-  for (const r of tree.results) files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, yamlFile("result", `${schemaRoot}/../..`, r));
+  for (const d of tree.datasets)
+    files.set(`${b}/datasets/${d.id}.yaml`, yamlFile("dataset", `${schemaRoot}/..`, d));
+  for (const r of tree.results)
+    files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, yamlFile("result", `${schemaRoot}/../..`, r));
   return files;
 }

@@ -11,7 +11,7 @@
  * A submitted entry is moved to `sent/`; a rejected one to `rejected/`. Nothing is deleted, so
  * nothing approved is ever lost.
  */
-import { readdir, readFile, rename, mkdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { Result } from "../governance/types.ts";

@@ -28,9 +28,15 @@ export function gitHistory(root: string): GitHistory {
     } catch (e) {
       const message = String((e as Error).message).split("\n")[0] ?? "";
       if (/unknown revision|bad revision|ambiguous argument/i.test(message)) {
-        throw new UsageError(`--changed-since: git does not know revision "${args.find((a) => !a.startsWith("-") && a !== "diff")}" (${message})`);
+        throw new UsageError(
+          `--changed-since: git does not know revision "${args.find((a) => !a.startsWith("-") && a !== "diff")}" (${message})`,
+        );
       }
-      throw new ExternalError(`git failed in ${root}: ${message}`, "check that the governance root is inside a git work tree and that the revision was fetched (actions/checkout needs fetch-depth: 0)", { cause: e });
+      throw new ExternalError(
+        `git failed in ${root}: ${message}`,
+        "check that the governance root is inside a git work tree and that the revision was fetched (actions/checkout needs fetch-depth: 0)",
+        { cause: e },
+      );
     }
   };
   return {
@@ -41,11 +47,16 @@ export function gitHistory(root: string): GitHistory {
       const changes: FileChange[] = [];
       for (let i = 0; i + 1 < parts.length; i += 2) {
         const code = parts[i] as string;
-        const status: ChangeStatus = code.startsWith("A") ? "added" : code.startsWith("D") ? "deleted" : "modified";
+        const status: ChangeStatus = code.startsWith("A")
+          ? "added"
+          : code.startsWith("D")
+            ? "deleted"
+            : "modified";
         changes.push({ file: parts[i + 1] as string, status });
       }
       const untracked = await run(["ls-files", "--others", "--exclude-standard", "-z"]);
-      for (const file of untracked.split("\0").filter((p) => p !== "")) changes.push({ file, status: "added" });
+      for (const file of untracked.split("\0").filter((p) => p !== ""))
+        changes.push({ file, status: "added" });
       return changes.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     },
     async readAt(rev, file) {

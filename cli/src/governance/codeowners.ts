@@ -18,7 +18,8 @@ export function renderCodeowners(index: GovernanceIndex): string {
   const line = (path: string, owners: readonly Principal[] | undefined) => {
     if (owners?.length) lines.push(`${path} ${[...new Set(owners)].map(handle).join(" ")}`);
   };
-  for (const [id, site] of [...index.sites].sort(([a], [b]) => a.localeCompare(b))) line(`/sites/${id}.yaml`, site.data.owners);
+  for (const [id, site] of [...index.sites].sort(([a], [b]) => a.localeCompare(b)))
+    line(`/sites/${id}.yaml`, site.data.owners);
   for (const [id, folder] of [...index.benchmarks].sort(([a], [b]) => a.localeCompare(b))) {
     const committee = folder.benchmark?.data.committee;
     if (!committee) continue;

@@ -35,19 +35,24 @@ function stem(name: string): string | undefined {
 }
 
 function slugReason(what: string, value: string): string | undefined {
-  return SLUG.test(value) ? undefined : `${what} "${value}" is not a valid id (lowercase letters, digits and "-", 1–63 characters, starting with a letter or digit)`;
+  return SLUG.test(value)
+    ? undefined
+    : `${what} "${value}" is not a valid id (lowercase letters, digits and "-", 1–63 characters, starting with a letter or digit)`;
 }
 
 /** Classifies a path relative to the governance root (forward slashes). */
 export function classifyPath(rel: string): GovernancePath {
   const parts = rel.split("/");
   const name = parts[parts.length - 1] ?? "";
-  if (parts.some((p) => p === "" || p === "." || p === "..")) return { kind: "unknown", reason: "path has empty, . or .. segments" };
+  if (parts.some((p) => p === "" || p === "." || p === ".."))
+    return { kind: "unknown", reason: "path has empty, . or .. segments" };
   if (name === "README.md" || name === ".gitkeep") return { kind: "doc" };
-  if (name.endsWith(".yml")) return { kind: "unknown", reason: 'governance files end in ".yaml", not ".yml"' };
+  if (name.endsWith(".yml"))
+    return { kind: "unknown", reason: 'governance files end in ".yaml", not ".yml"' };
   const s = stem(name);
   if (parts[0] === "sites") {
-    if (parts.length !== 2 || s === undefined) return { kind: "unknown", reason: "sites/ holds only <site>.yaml files" };
+    if (parts.length !== 2 || s === undefined)
+      return { kind: "unknown", reason: "sites/ holds only <site>.yaml files" };
     const bad = slugReason("site id", s);
     return bad ? { kind: "unknown", reason: bad } : { kind: "site", site: s };
   }
@@ -59,7 +64,10 @@ export function classifyPath(rel: string): GovernancePath {
   const folder = parts[2];
   if (parts.length === 3) {
     if (folder === "benchmark.yaml") return { kind: "benchmark", benchmark };
-    return { kind: "unknown", reason: `benchmarks/${benchmark}/ holds benchmark.yaml and the folders containers/, models/, datasets/, results/` };
+    return {
+      kind: "unknown",
+      reason: `benchmarks/${benchmark}/ holds benchmark.yaml and the folders containers/, models/, datasets/, results/`,
+    };
   }
   if (folder === "containers") {
     if (parts.length === 4 && s !== undefined) {
@@ -71,17 +79,24 @@ export function classifyPath(rel: string): GovernancePath {
       const bad = slugReason("container name", dir);
       return bad ? { kind: "unknown", reason: bad } : { kind: "parameters", benchmark, name: dir };
     }
-    return { kind: "unknown", reason: "containers/ holds <name>.yaml definitions and <name>/parameters.yaml files" };
+    return {
+      kind: "unknown",
+      reason: "containers/ holds <name>.yaml definitions and <name>/parameters.yaml files",
+    };
   }
   if (folder === "models" || folder === "datasets") {
-    if (parts.length !== 4 || s === undefined) return { kind: "unknown", reason: `${folder}/ holds only <id>.yaml files` };
+    if (parts.length !== 4 || s === undefined)
+      return { kind: "unknown", reason: `${folder}/ holds only <id>.yaml files` };
     const what = folder === "models" ? "model id" : "dataset id";
     const bad = slugReason(what, s);
     if (bad) return { kind: "unknown", reason: bad };
-    return folder === "models" ? { kind: "model", benchmark, model: s } : { kind: "dataset", benchmark, dataset: s };
+    return folder === "models"
+      ? { kind: "model", benchmark, model: s }
+      : { kind: "dataset", benchmark, dataset: s };
   }
   if (folder === "results") {
-    if (parts.length !== 5 || s === undefined) return { kind: "unknown", reason: "results/ holds <dataset>/<model>.yaml files" };
+    if (parts.length !== 5 || s === undefined)
+      return { kind: "unknown", reason: "results/ holds <dataset>/<model>.yaml files" };
     const dataset = parts[3] ?? "";
     const bad = slugReason("dataset id", dataset) ?? slugReason("model id", s);
     return bad ? { kind: "unknown", reason: bad } : { kind: "result", benchmark, dataset, model: s };

@@ -69,7 +69,9 @@ export async function loadGovernance(root: string): Promise<LoadResult> {
     await walk(root, folder, files, diagnostics);
   }
   if (!foundFolder) {
-    throw new UsageError(`${root}: not a governance repository (no sites/ or benchmarks/ folder); create one with \`fedeval init\``);
+    throw new UsageError(
+      `${root}: not a governance repository (no sites/ or benchmarks/ folder); create one with \`fedeval init\``,
+    );
   }
   files.sort();
   const index: GovernanceIndex = { root, sites: new Map(), benchmarks: new Map(), files, broken: new Set() };
@@ -94,13 +96,23 @@ async function walk(root: string, rel: string, files: string[], diagnostics: Dia
   for (const e of entries) {
     const path = `${rel}/${e.name}`;
     if (e.isSymbolicLink()) {
-      diagnostics.push(diagnosticAt({ file: path }, undefined, "FE006", "symlink", "symbolic links are not allowed in a governance repository"));
+      diagnostics.push(
+        diagnosticAt(
+          { file: path },
+          undefined,
+          "FE006",
+          "symlink",
+          "symbolic links are not allowed in a governance repository",
+        ),
+      );
     } else if (e.isDirectory()) {
       await walk(root, path, files, diagnostics);
     } else if (e.isFile()) {
       files.push(path);
     } else {
-      diagnostics.push(diagnosticAt({ file: path }, undefined, "FE001", "unknown-file", "not a regular file"));
+      diagnostics.push(
+        diagnosticAt({ file: path }, undefined, "FE001", "unknown-file", "not a regular file"),
+      );
     }
   }
 }
@@ -114,7 +126,12 @@ function folderOf(index: GovernanceIndex, id: string): BenchmarkFolder {
   return f;
 }
 
-async function loadFile(root: string, file: string, where: GovernancePath, index: GovernanceIndex): Promise<Diagnostic[]> {
+async function loadFile(
+  root: string,
+  file: string,
+  where: GovernancePath,
+  index: GovernanceIndex,
+): Promise<Diagnostic[]> {
   if (where.kind === "doc") return [];
   if (where.kind === "unknown") {
     return [diagnosticAt({ file }, undefined, "FE001", "unknown-file", `unexpected file: ${where.reason}`)];
@@ -133,7 +150,11 @@ async function loadFile(root: string, file: string, where: GovernancePath, index
   if (where.kind === "container") {
     const { definition, diagnostics } = parseContainerDefinition(source);
     if (definition && !diagnostics.some((d) => d.severity === "error")) {
-      folderOf(index, where.benchmark).containers.set(`containers/${where.name}.yaml`, { file, source, definition });
+      folderOf(index, where.benchmark).containers.set(`containers/${where.name}.yaml`, {
+        file,
+        source,
+        definition,
+      });
     }
     return diagnostics;
   }
@@ -152,10 +173,18 @@ async function loadFile(root: string, file: string, where: GovernancePath, index
       folderOf(index, where.benchmark).models.set(where.model, { file, source, data: source.data as Model });
       break;
     case "dataset":
-      folderOf(index, where.benchmark).datasets.set(where.dataset, { file, source, data: source.data as Dataset });
+      folderOf(index, where.benchmark).datasets.set(where.dataset, {
+        file,
+        source,
+        data: source.data as Dataset,
+      });
       break;
     case "result":
-      folderOf(index, where.benchmark).results.set(`${where.dataset}/${where.model}`, { file, source, data: source.data as Result });
+      folderOf(index, where.benchmark).results.set(`${where.dataset}/${where.model}`, {
+        file,
+        source,
+        data: source.data as Result,
+      });
       break;
   }
   return [];
@@ -179,7 +208,11 @@ function checkIdentity(where: GovernancePath, source: YamlSource): Diagnostic | 
       expect.push([["id"], where.dataset]);
       break;
     case "result":
-      expect.push([["benchmark", "id"], where.benchmark], [["dataset"], where.dataset], [["model"], where.model]);
+      expect.push(
+        [["benchmark", "id"], where.benchmark],
+        [["dataset"], where.dataset],
+        [["model"], where.model],
+      );
       break;
     default:
       return undefined;
@@ -189,7 +222,13 @@ function checkIdentity(where: GovernancePath, source: YamlSource): Diagnostic | 
     for (const seg of path) actual = (actual as Record<string, unknown> | undefined)?.[seg as string];
     if (actual !== value) {
       const field = path.join(".");
-      return diagnosticAtPath(source, path, "FE102", "id-mismatch", `${field} is "${String(actual)}" but the file's path says "${value}"; the path and the id must agree`);
+      return diagnosticAtPath(
+        source,
+        path,
+        "FE102",
+        "id-mismatch",
+        `${field} is "${String(actual)}" but the file's path says "${value}"; the path and the id must agree`,
+      );
     }
   }
   return undefined;

@@ -57,7 +57,11 @@ export interface Benchmark {
   task: string;
   clinical_setting?: string;
   committee: Principal[];
-  containers: { preparation: ContainerReference; reference_model: ContainerReference; evaluator: ContainerReference };
+  containers: {
+    preparation: ContainerReference;
+    reference_model: ContainerReference;
+    evaluator: ContainerReference;
+  };
   demo_dataset?: { url?: string; path?: string; sha256: string };
   metrics: MetricSpec[];
   subgroups?: { min_cell: number; strata: string[] };

@@ -9,7 +9,17 @@
  * - size limits and symlinks are checked by whoever reads the file (see `readSourceFile`).
  */
 import { lstat, readFile } from "node:fs/promises";
-import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import type { Diagnostic } from "../diagnostics.ts";
 
 /** Files above this size are refused before they are parsed. */
@@ -69,7 +79,15 @@ export function diagnosticAt(
     return { file: source.file, line: 1, col: 1, severity: "error", rule, name, message };
   }
   const start = source.lineCounter.linePos(offset);
-  const d: Diagnostic = { file: source.file, line: start.line, col: start.col, severity: "error", rule, name, message };
+  const d: Diagnostic = {
+    file: source.file,
+    line: start.line,
+    col: start.col,
+    severity: "error",
+    rule,
+    name,
+    message,
+  };
   if (endOffset !== undefined && endOffset > offset) {
     const end = source.lineCounter.linePos(endOffset);
     d.endLine = end.line;
@@ -97,7 +115,13 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
     const second = docs[1] as Document.Parsed;
     return {
       diagnostics: [
-        diagnosticAt(located, second.range?.[0], "FE003", "yaml-syntax", "a governance file holds exactly one YAML document"),
+        diagnosticAt(
+          located,
+          second.range?.[0],
+          "FE003",
+          "yaml-syntax",
+          "a governance file holds exactly one YAML document",
+        ),
       ],
     };
   }
@@ -106,7 +130,15 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
   for (const e of doc.errors) {
     const dup = e.code === "DUPLICATE_KEY";
     const message = dup ? "duplicate key" : `YAML syntax error: ${firstLine(e.message)}`;
-    diagnostics.push(diagnosticAt(located, e.pos[0], dup ? "FE004" : "FE003", dup ? "duplicate-key" : "yaml-syntax", message));
+    diagnostics.push(
+      diagnosticAt(
+        located,
+        e.pos[0],
+        dup ? "FE004" : "FE003",
+        dup ? "duplicate-key" : "yaml-syntax",
+        message,
+      ),
+    );
   }
   if (diagnostics.length) return { diagnostics };
   let data: unknown;
@@ -116,11 +148,27 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
       return {
         diagnostics: [
-          diagnosticAt(bare, undefined, "FE005", "alias-bomb", `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}); refusing a possible billion-laughs file`),
+          diagnosticAt(
+            bare,
+            undefined,
+            "FE005",
+            "alias-bomb",
+            `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}); refusing a possible billion-laughs file`,
+          ),
         ],
       };
     }
-    return { diagnostics: [diagnosticAt(bare, undefined, "FE003", "yaml-syntax", `YAML error: ${firstLine(String((e as Error).message))}`)] };
+    return {
+      diagnostics: [
+        diagnosticAt(
+          bare,
+          undefined,
+          "FE003",
+          "yaml-syntax",
+          `YAML error: ${firstLine(String((e as Error).message))}`,
+        ),
+      ],
+    };
   }
   if (data === null || data === undefined) {
     return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
@@ -147,7 +195,17 @@ export async function readSourceFile(
   const bare = { file: display };
   const st = await lstat(absPath);
   if (st.isSymbolicLink()) {
-    return { diagnostics: [diagnosticAt(bare, undefined, "FE006", "symlink", "symbolic links are not allowed in a governance repository")] };
+    return {
+      diagnostics: [
+        diagnosticAt(
+          bare,
+          undefined,
+          "FE006",
+          "symlink",
+          "symbolic links are not allowed in a governance repository",
+        ),
+      ],
+    };
   }
   if (!st.isFile()) {
     return { diagnostics: [diagnosticAt(bare, undefined, "FE001", "unknown-file", "not a regular file")] };
@@ -155,7 +213,13 @@ export async function readSourceFile(
   if (st.size > maxBytes) {
     return {
       diagnostics: [
-        diagnosticAt(bare, undefined, "FE007", "file-too-large", `file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} limit for governance files`),
+        diagnosticAt(
+          bare,
+          undefined,
+          "FE007",
+          "file-too-large",
+          `file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} limit for governance files`,
+        ),
       ],
     };
   }
@@ -165,7 +229,20 @@ export async function readSourceFile(
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    return { diagnostics: [{ ...diagnosticAt(bare, undefined, "FE008", "not-utf8", `file is not valid UTF-8 (byte ${at.byte} at line ${at.line})`), line: at.line }] };
+    return {
+      diagnostics: [
+        {
+          ...diagnosticAt(
+            bare,
+            undefined,
+            "FE008",
+            "not-utf8",
+            `file is not valid UTF-8 (byte ${at.byte} at line ${at.line})`,
+          ),
+          line: at.line,
+        },
+      ],
+    };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text, diagnostics: [] };
@@ -199,14 +276,20 @@ export function formatBytes(n: number): string {
  * Finds the node at a JSON-pointer-like path in the document. With `key: true`, returns the key
  * node of the last segment (for "unknown field" errors). Falls back to the deepest existing node.
  */
-export function locate(doc: Document.Parsed, path: readonly PathSegment[], opts: { key?: boolean } = {}): [number, number] | undefined {
+export function locate(
+  doc: Document.Parsed,
+  path: readonly PathSegment[],
+  opts: { key?: boolean } = {},
+): [number, number] | undefined {
   let node: unknown = doc.contents;
   let best: [number, number] | undefined = rangeOf(node);
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       if (!pair) return best;
       if (last && opts.key) return rangeOf(pair.key) ?? best;
       node = pair.value;

@@ -10,7 +10,14 @@
  * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
  * or MedPerf's flat shape (`{metric: number}`).
  */
-import type { Benchmark, MetricSpec, MetricValue, NullReason, Result, SubgroupCell } from "../governance/types.ts";
+import type {
+  Benchmark,
+  MetricSpec,
+  MetricValue,
+  NullReason,
+  Result,
+  SubgroupCell,
+} from "../governance/types.ts";
 
 export interface Dropped {
   /** Where in the evaluator output, e.g. `metrics.auc.note` or `patient_ids`. */
@@ -25,25 +32,41 @@ export interface EvaluatorOutput {
   dropped: Dropped[];
 }
 
-const NULL_REASONS: readonly NullReason[] = ["not-applicable", "undefined", "suppressed", "model-error", "evaluator-error"];
+const NULL_REASONS: readonly NullReason[] = [
+  "not-applicable",
+  "undefined",
+  "suppressed",
+  "model-error",
+  "evaluator-error",
+];
 const CELL = /^[A-Za-z0-9][A-Za-z0-9 ._+<>=-]{0,63}$/;
 /** Keep results small: a histogram beyond this many bins is refused. */
 const MAX_BINS = 1000;
 
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
-function cleanMetric(spec: MetricSpec, raw: unknown, at: string, dropped: Dropped[]): MetricValue | undefined {
+function cleanMetric(
+  spec: MetricSpec,
+  raw: unknown,
+  at: string,
+  dropped: Dropped[],
+): MetricValue | undefined {
   const obj = isRecord(raw) ? raw : { value: raw };
   const value = obj.value;
   if (value === null) {
     const reason = NULL_REASONS.includes(obj.reason as NullReason) ? (obj.reason as NullReason) : "undefined";
-    if (obj.reason !== undefined && reason !== obj.reason) dropped.push({ path: `${at}.reason`, why: "not one of the allowed reasons" });
+    if (obj.reason !== undefined && reason !== obj.reason)
+      dropped.push({ path: `${at}.reason`, why: "not one of the allowed reasons" });
     return { value: null, reason };
   }
   if (!isFiniteNumber(value)) {
-    dropped.push({ path: at, why: typeof value === "number" ? "not a finite number" : `a ${typeof value}, not a number` });
+    dropped.push({
+      path: at,
+      why: typeof value === "number" ? "not a finite number" : `a ${typeof value}, not a number`,
+    });
     return undefined;
   }
   if (spec.range && (value < spec.range[0] || value > spec.range[1])) {
@@ -55,9 +78,21 @@ function cleanMetric(spec: MetricSpec, raw: unknown, at: string, dropped: Droppe
     if (key === "value") continue;
     const path = `${at}.${key}`;
     if (key === "se" && isFiniteNumber(v) && v >= 0) out.se = v;
-    else if (key === "ci" && Array.isArray(v) && v.length === 2 && v.every(isFiniteNumber) && (v[0] as number) <= (v[1] as number)) out.ci = [v[0] as number, v[1] as number];
+    else if (
+      key === "ci" &&
+      Array.isArray(v) &&
+      v.length === 2 &&
+      v.every(isFiniteNumber) &&
+      (v[0] as number) <= (v[1] as number)
+    )
+      out.ci = [v[0] as number, v[1] as number];
     else if (key === "n" && isCount(v)) out.n = v;
-    else if (key === "counts" && isRecord(v) && ["tp", "fp", "tn", "fn"].every((k) => isCount(v[k])) && Object.keys(v).length === 4) {
+    else if (
+      key === "counts" &&
+      isRecord(v) &&
+      ["tp", "fp", "tn", "fn"].every((k) => isCount(v[k])) &&
+      Object.keys(v).length === 4
+    ) {
       out.counts = { tp: v.tp as number, fp: v.fp as number, tn: v.tn as number, fn: v.fn as number };
     } else if (
       key === "histogram" &&
@@ -72,13 +107,23 @@ function cleanMetric(spec: MetricSpec, raw: unknown, at: string, dropped: Droppe
       [...v.positive, ...v.negative].every(isCount) &&
       Object.keys(v).length === 3
     ) {
-      out.histogram = { bins: v.bins as number, positive: [...(v.positive as number[])], negative: [...(v.negative as number[])] };
+      out.histogram = {
+        bins: v.bins as number,
+        positive: [...(v.positive as number[])],
+        negative: [...(v.negative as number[])],
+      };
     } else dropped.push({ path, why: "not a declared field of a metric, or not in its numeric shape" });
   }
   return out;
 }
 
-function cleanMetrics(benchmark: Benchmark, raw: Record<string, unknown>, at: string, dropped: Dropped[], all: boolean): Record<string, MetricValue> {
+function cleanMetrics(
+  benchmark: Benchmark,
+  raw: Record<string, unknown>,
+  at: string,
+  dropped: Dropped[],
+  all: boolean,
+): Record<string, MetricValue> {
   const out: Record<string, MetricValue> = {};
   const specs = new Map(benchmark.metrics.map((m) => [m.id, m]));
   for (const [id, v] of Object.entries(raw)) {
@@ -101,12 +146,19 @@ function cleanMetrics(benchmark: Benchmark, raw: Record<string, unknown>, at: st
 export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCount: number): EvaluatorOutput {
   const dropped: Dropped[] = [];
   if (!isRecord(raw)) {
-    return { n: caseCount, metrics: cleanMetrics(benchmark, {}, "metrics", dropped, true), subgroups: [], dropped: [{ path: "", why: "results.yaml is not a mapping" }] };
+    return {
+      n: caseCount,
+      metrics: cleanMetrics(benchmark, {}, "metrics", dropped, true),
+      subgroups: [],
+      dropped: [{ path: "", why: "results.yaml is not a mapping" }],
+    };
   }
   const fedevalShape = isRecord(raw.metrics);
   const metricsRaw = fedevalShape ? (raw.metrics as Record<string, unknown>) : raw;
   if (fedevalShape) {
-    for (const key of Object.keys(raw)) if (!["n", "metrics", "subgroups"].includes(key)) dropped.push({ path: key, why: "not part of an evaluator's output" });
+    for (const key of Object.keys(raw))
+      if (!["n", "metrics", "subgroups"].includes(key))
+        dropped.push({ path: key, why: "not part of an evaluator's output" });
   }
   let n = caseCount;
   if (fedevalShape && raw.n !== undefined) {
@@ -122,7 +174,14 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
     else
       raw.subgroups.forEach((cell: unknown, i) => {
         const at = `subgroups[${i}]`;
-        if (!isRecord(cell) || typeof cell.stratum !== "string" || !strata.has(cell.stratum) || typeof cell.cell !== "string" || !CELL.test(cell.cell) || !isCount(cell.n)) {
+        if (
+          !isRecord(cell) ||
+          typeof cell.stratum !== "string" ||
+          !strata.has(cell.stratum) ||
+          typeof cell.cell !== "string" ||
+          !CELL.test(cell.cell) ||
+          !isCount(cell.n)
+        ) {
           dropped.push({ path: at, why: "not a cell of a declared stratum with a short label and a count" });
           return;
         }
@@ -130,7 +189,9 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
           subgroups.push({ stratum: cell.stratum, cell: cell.cell, suppressed: true });
           return;
         }
-        const cellMetrics = isRecord(cell.metrics) ? cleanMetrics(benchmark, cell.metrics, `${at}.metrics`, dropped, false) : {};
+        const cellMetrics = isRecord(cell.metrics)
+          ? cleanMetrics(benchmark, cell.metrics, `${at}.metrics`, dropped, false)
+          : {};
         subgroups.push({ stratum: cell.stratum, cell: cell.cell, n: cell.n, metrics: cellMetrics });
       });
   }

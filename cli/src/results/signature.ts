@@ -21,7 +21,12 @@ export function signResult(result: Result, keyId: string, privateKey: KeyObject)
 
 export type SignatureCheck =
   | { ok: true; key: SiteKey }
-  | { ok: false; rule: "FE301" | "FE302" | "FE303" | "FE304"; message: string; at: "signature" | "approval" | "signature.key" | "signature.value" };
+  | {
+      ok: false;
+      rule: "FE301" | "FE302" | "FE303" | "FE304";
+      message: string;
+      at: "signature" | "approval" | "signature.key" | "signature.value";
+    };
 
 const publicKeys = new Map<string, KeyObject>();
 
@@ -42,30 +47,65 @@ export function publicKeyFromSpki(base64: string): KeyObject {
  */
 export function checkResultSignature(result: Result, site: Site): SignatureCheck {
   if (!result.approval) {
-    return { ok: false, rule: "FE301", at: "approval", message: "result has no approval: only results the data owner approved may be submitted" };
+    return {
+      ok: false,
+      rule: "FE301",
+      at: "approval",
+      message: "result has no approval: only results the data owner approved may be submitted",
+    };
   }
   if (!result.signature) {
-    return { ok: false, rule: "FE301", at: "signature", message: "result is not signed; sign it with `fedeval outbox approve`" };
+    return {
+      ok: false,
+      rule: "FE301",
+      at: "signature",
+      message: "result is not signed; sign it with `fedeval outbox approve`",
+    };
   }
   const key = site.keys?.find((k) => k.id === result.signature?.key);
   if (!key) {
-    return { ok: false, rule: "FE302", at: "signature.key", message: `key "${result.signature.key}" is not a key of site ${site.id}` };
+    return {
+      ok: false,
+      rule: "FE302",
+      at: "signature.key",
+      message: `key "${result.signature.key}" is not a key of site ${site.id}`,
+    };
   }
   const at = Date.parse(result.approval.at);
   if (key.revoked_at && Date.parse(key.revoked_at) <= at) {
-    return { ok: false, rule: "FE303", at: "signature.key", message: `key "${key.id}" of site ${site.id} was revoked at ${key.revoked_at}, before this result was approved (${result.approval.at})` };
+    return {
+      ok: false,
+      rule: "FE303",
+      at: "signature.key",
+      message: `key "${key.id}" of site ${site.id} was revoked at ${key.revoked_at}, before this result was approved (${result.approval.at})`,
+    };
   }
   if (Date.parse(key.created_at) > at) {
-    return { ok: false, rule: "FE303", at: "signature.key", message: `key "${key.id}" of site ${site.id} was created at ${key.created_at}, after this result was approved (${result.approval.at})` };
+    return {
+      ok: false,
+      rule: "FE303",
+      at: "signature.key",
+      message: `key "${key.id}" of site ${site.id} was created at ${key.created_at}, after this result was approved (${result.approval.at})`,
+    };
   }
   let good = false;
   try {
-    good = verify(null, signingBytes(result), publicKeyFromSpki(key.public_key), Buffer.from(result.signature.value, "base64"));
+    good = verify(
+      null,
+      signingBytes(result),
+      publicKeyFromSpki(key.public_key),
+      Buffer.from(result.signature.value, "base64"),
+    );
   } catch {
     good = false;
   }
   if (!good) {
-    return { ok: false, rule: "FE304", at: "signature.value", message: `signature does not verify with key "${key.id}" of site ${site.id}: the result was changed after signing, or signed by another key` };
+    return {
+      ok: false,
+      rule: "FE304",
+      at: "signature.value",
+      message: `signature does not verify with key "${key.id}" of site ${site.id}: the result was changed after signing, or signed by another key`,
+    };
   }
   return { ok: true, key };
 }

@@ -8,9 +8,16 @@
  * added in that state.
  */
 import type { Diagnostic } from "../diagnostics.ts";
-import type { BenchmarkFolder, Entry, GovernanceIndex } from "../governance/loader.ts";
 import { paths } from "../governance/layout.ts";
-import type { Benchmark, ContainerReference, Dataset, MetricValue, Model, Result } from "../governance/types.ts";
+import type { BenchmarkFolder, Entry, GovernanceIndex } from "../governance/loader.ts";
+import type {
+  Benchmark,
+  ContainerReference,
+  Dataset,
+  MetricValue,
+  Model,
+  Result,
+} from "../governance/types.ts";
 import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../governance/yaml-source.ts";
 import { checkResultSignature } from "../results/signature.ts";
 import { type RuleId, ruleName } from "./rules.ts";
@@ -32,7 +39,13 @@ class Reporter {
   readonly diagnostics: Diagnostic[] = [];
   constructor(private readonly changed: ReadonlySet<string> | undefined) {}
 
-  at<T>(entry: Entry<T>, path: PathSegment[], rule: RuleId, message: string, opts: { key?: boolean; severity?: "error" | "warning" } = {}): void {
+  at<T>(
+    entry: Entry<T>,
+    path: PathSegment[],
+    rule: RuleId,
+    message: string,
+    opts: { key?: boolean; severity?: "error" | "warning" } = {},
+  ): void {
     const d = diagnosticAtPath(entry.source, path, rule, ruleName(rule), message, opts);
     if (opts.severity) d.severity = opts.severity;
     this.diagnostics.push(d);
@@ -54,7 +67,13 @@ export function checkCrossFile(index: GovernanceIndex, options: CrossFileOptions
   for (const site of index.sites.values()) {
     const seen = new Set<string>();
     (site.data.keys ?? []).forEach((k, i) => {
-      if (seen.has(k.id)) r.at(site, ["keys", i, "id"], "FE223", `key id "${k.id}" is listed twice; a signature must name exactly one key`);
+      if (seen.has(k.id))
+        r.at(
+          site,
+          ["keys", i, "id"],
+          "FE223",
+          `key id "${k.id}" is listed twice; a signature must name exactly one key`,
+        );
       seen.add(k.id);
     });
   }
@@ -63,7 +82,11 @@ export function checkCrossFile(index: GovernanceIndex, options: CrossFileOptions
     if (!benchmark) {
       if (!index.broken.has(paths.benchmark(folder.id))) {
         const any = [...folder.models.values(), ...folder.datasets.values(), ...folder.results.values()][0];
-        r.file(any?.file ?? paths.benchmark(folder.id), "FE221", `benchmark folder benchmarks/${folder.id}/ has no benchmark.yaml`);
+        r.file(
+          any?.file ?? paths.benchmark(folder.id),
+          "FE221",
+          `benchmark folder benchmarks/${folder.id}/ has no benchmark.yaml`,
+        );
       }
       continue;
     }
@@ -93,26 +116,60 @@ function checkContainerReference(
   }
   const missing = (ROLE_TASKS[role] ?? []).filter((t) => !container.definition.tasks[t]);
   if (missing.length) {
-    r.at(entry, [...at, "config"], "FE218", `${ref.config} has no ${missing.join(", ")} task, which a ${role.replace("_", " ")} container needs`);
+    r.at(
+      entry,
+      [...at, "config"],
+      "FE218",
+      `${ref.config} has no ${missing.join(", ")} task, which a ${role.replace("_", " ")} container needs`,
+    );
   }
 }
 
-function checkBenchmark(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolder, entry: Entry<Benchmark>): void {
+function checkBenchmark(
+  r: Reporter,
+  index: GovernanceIndex,
+  folder: BenchmarkFolder,
+  entry: Entry<Benchmark>,
+): void {
   const b = entry.data;
   const seen = new Map<string, number>();
   b.metrics.forEach((m, i) => {
     if (seen.has(m.id)) r.at(entry, ["metrics", i, "id"], "FE212", `metric "${m.id}" is declared twice`);
     seen.set(m.id, i);
-    if (m.range && m.range[0] >= m.range[1]) r.at(entry, ["metrics", i, "range"], "FE216", `range [${m.range.join(", ")}] is empty: the lower bound must be below the upper`);
+    if (m.range && m.range[0] >= m.range[1])
+      r.at(
+        entry,
+        ["metrics", i, "range"],
+        "FE216",
+        `range [${m.range.join(", ")}] is empty: the lower bound must be below the upper`,
+      );
   });
   const primaries = b.metrics.map((m, i) => [m, i] as const).filter(([m]) => m.primary);
-  if (primaries.length === 0) r.at(entry, ["metrics"], "FE211", "no metric is marked primary: exactly one metric must have primary: true");
+  if (primaries.length === 0)
+    r.at(
+      entry,
+      ["metrics"],
+      "FE211",
+      "no metric is marked primary: exactly one metric must have primary: true",
+    );
   for (const [m, i] of primaries.slice(1)) {
-    r.at(entry, ["metrics", i, "primary"], "FE211", `metric "${m.id}" is a second primary metric (the first is "${primaries[0]?.[0].id}"); exactly one may be primary`);
+    r.at(
+      entry,
+      ["metrics", i, "primary"],
+      "FE211",
+      `metric "${m.id}" is a second primary metric (the first is "${primaries[0]?.[0].id}"); exactly one may be primary`,
+    );
   }
-  if (b.drift && !seen.has(b.drift.metric)) r.at(entry, ["drift", "metric"], "FE213", `drift metric "${b.drift.metric}" is not a declared metric`);
+  if (b.drift && !seen.has(b.drift.metric))
+    r.at(entry, ["drift", "metric"], "FE213", `drift metric "${b.drift.metric}" is not a declared metric`);
   (b.comparable_with ?? []).forEach((v, i) => {
-    if (v >= b.version) r.at(entry, ["comparable_with", i], "FE220", `comparable_with ${v} must name an earlier version than the current version ${b.version}`);
+    if (v >= b.version)
+      r.at(
+        entry,
+        ["comparable_with", i],
+        "FE220",
+        `comparable_with ${v} must name an earlier version than the current version ${b.version}`,
+      );
   });
   for (const role of ["preparation", "reference_model", "evaluator"] as const) {
     checkContainerReference(r, index, folder, entry, ["containers", role], b.containers[role], role);
@@ -123,7 +180,12 @@ function checkSelfApproval(r: Reporter, entry: Entry<Model | Dataset>): void {
   const { requested_by, approved_by, status } = entry.data;
   if (status === "proposed" || !requested_by || !approved_by) return;
   if (approved_by.length > 0 && approved_by.every((a) => a.toLowerCase() === requested_by.toLowerCase())) {
-    r.at(entry, ["approved_by"], "FE219", `approved only by ${requested_by}, who requested it: someone else must approve`);
+    r.at(
+      entry,
+      ["approved_by"],
+      "FE219",
+      `approved only by ${requested_by}, who requested it: someone else must approve`,
+    );
   }
 }
 
@@ -132,24 +194,44 @@ function checkModel(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolder
   checkSelfApproval(r, entry);
 }
 
-function checkDataset(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolder, benchmark: Entry<Benchmark>, entry: Entry<Dataset>): void {
+function checkDataset(
+  r: Reporter,
+  index: GovernanceIndex,
+  folder: BenchmarkFolder,
+  benchmark: Entry<Benchmark>,
+  entry: Entry<Dataset>,
+): void {
   const d = entry.data;
   const b = benchmark.data;
   if (!index.sites.has(d.site) && !index.broken.has(paths.site(d.site))) {
     r.at(entry, ["site"], "FE203", `site "${d.site}" is not registered (no sites/${d.site}.yaml)`);
   }
   if (d.prepared_with !== b.containers.preparation.image) {
-    r.history(entry, ["prepared_with"], "FE208", `prepared with ${d.prepared_with}, but benchmark ${folder.id} v${b.version} prepares with ${b.containers.preparation.image}; re-run \`fedeval dataset prepare\``);
+    r.history(
+      entry,
+      ["prepared_with"],
+      "FE208",
+      `prepared with ${d.prepared_with}, but benchmark ${folder.id} v${b.version} prepares with ${b.containers.preparation.image}; re-run \`fedeval dataset prepare\``,
+    );
   }
   const allowed = new Set(b.statistics_published ?? []);
   for (const key of Object.keys(d.statistics)) {
     if (!allowed.has(key)) {
-      r.at(entry, ["statistics", key], "FE214", `statistic "${key}" is not in the benchmark's statistics_published; it must stay at the site`, { key: true });
+      r.at(
+        entry,
+        ["statistics", key],
+        "FE214",
+        `statistic "${key}" is not in the benchmark's statistics_published; it must stay at the site`,
+        { key: true },
+      );
     }
   }
   const metricIds = new Set(b.metrics.map((m) => m.id));
   for (const key of Object.keys(d.reference_result ?? {})) {
-    if (!metricIds.has(key)) r.at(entry, ["reference_result", key], "FE213", `"${key}" is not a metric of benchmark ${folder.id}`, { key: true });
+    if (!metricIds.has(key))
+      r.at(entry, ["reference_result", key], "FE213", `"${key}" is not a metric of benchmark ${folder.id}`, {
+        key: true,
+      });
   }
   checkSelfApproval(r, entry);
 }
@@ -166,37 +248,90 @@ function checkMetricValues(
   for (const [id, value] of Object.entries(metrics)) {
     const spec = declared.get(id);
     if (!spec) {
-      r.at(entry, [...at, id], "FE207", `metric "${id}" is not declared by benchmark ${benchmark.id}`, { key: true });
+      r.at(entry, [...at, id], "FE207", `metric "${id}" is not declared by benchmark ${benchmark.id}`, {
+        key: true,
+      });
       continue;
     }
     if (value.value === null) continue;
     if (spec.range && (value.value < spec.range[0] || value.value > spec.range[1])) {
-      r.at(entry, [...at, id, "value"], "FE216", `${id} = ${value.value} is outside its declared range [${spec.range.join(", ")}]`);
+      r.at(
+        entry,
+        [...at, id, "value"],
+        "FE216",
+        `${id} = ${value.value} is outside its declared range [${spec.range.join(", ")}]`,
+      );
     }
     if (requireAll) {
-      const need = spec.pooling === "counts" ? "counts" : spec.pooling === "histogram" ? "histogram" : spec.pooling === "meta" ? "se" : undefined;
+      const need =
+        spec.pooling === "counts"
+          ? "counts"
+          : spec.pooling === "histogram"
+            ? "histogram"
+            : spec.pooling === "meta"
+              ? "se"
+              : undefined;
       if (need && value[need] === undefined) {
-        r.at(entry, [...at, id], "FE222", `${id} pools by "${spec.pooling}" across sites and needs "${need}" beside its value`);
+        r.at(
+          entry,
+          [...at, id],
+          "FE222",
+          `${id} pools by "${spec.pooling}" across sites and needs "${need}" beside its value`,
+        );
       }
-      if (spec.pooling === "histogram" && value.histogram && spec.histogram_bins && value.histogram.bins !== spec.histogram_bins) {
-        r.at(entry, [...at, id, "histogram", "bins"], "FE222", `${id} histogram has ${value.histogram.bins} bins; the benchmark declares ${spec.histogram_bins}`);
+      if (
+        spec.pooling === "histogram" &&
+        value.histogram &&
+        spec.histogram_bins &&
+        value.histogram.bins !== spec.histogram_bins
+      ) {
+        r.at(
+          entry,
+          [...at, id, "histogram", "bins"],
+          "FE222",
+          `${id} histogram has ${value.histogram.bins} bins; the benchmark declares ${spec.histogram_bins}`,
+        );
       }
     }
     const h = value.histogram;
     if (h) {
       for (const side of ["positive", "negative"] as const) {
-        if (h[side].length !== h.bins) r.at(entry, [...at, id, "histogram", side], "FE222", `${id} histogram.${side} has ${h[side].length} counts for ${h.bins} bins`);
+        if (h[side].length !== h.bins)
+          r.at(
+            entry,
+            [...at, id, "histogram", side],
+            "FE222",
+            `${id} histogram.${side} has ${h[side].length} counts for ${h.bins} bins`,
+          );
       }
     }
-    if (value.ci && value.ci[0] > value.ci[1]) r.at(entry, [...at, id, "ci"], "FE222", `${id} interval [${value.ci.join(", ")}] has its bounds reversed`);
+    if (value.ci && value.ci[0] > value.ci[1])
+      r.at(
+        entry,
+        [...at, id, "ci"],
+        "FE222",
+        `${id} interval [${value.ci.join(", ")}] has its bounds reversed`,
+      );
   }
   if (requireAll) {
     const missing = benchmark.metrics.filter((m) => !(m.id in metrics)).map((m) => m.id);
-    if (missing.length) r.at(entry, at, "FE207", `missing declared metric${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (use value: null with a reason when a metric cannot be computed)`);
+    if (missing.length)
+      r.at(
+        entry,
+        at,
+        "FE207",
+        `missing declared metric${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (use value: null with a reason when a metric cannot be computed)`,
+      );
   }
 }
 
-function checkResult(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolder, benchmarkEntry: Entry<Benchmark>, entry: Entry<Result>): void {
+function checkResult(
+  r: Reporter,
+  index: GovernanceIndex,
+  folder: BenchmarkFolder,
+  benchmarkEntry: Entry<Benchmark>,
+  entry: Entry<Result>,
+): void {
   const res = entry.data;
   const b = benchmarkEntry.data;
   const model = folder.models.get(res.model);
@@ -207,13 +342,28 @@ function checkResult(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolde
   if (!dataset && !index.broken.has(paths.dataset(folder.id, res.dataset))) {
     r.at(entry, ["dataset"], "FE202", `dataset "${res.dataset}" is not a dataset of benchmark ${folder.id}`);
   }
-  for (const [what, assoc] of [["model", model], ["dataset", dataset]] as const) {
+  for (const [what, assoc] of [
+    ["model", model],
+    ["dataset", dataset],
+  ] as const) {
     if (!assoc || assoc.data.status === "approved") continue;
-    if (assoc.data.status === "proposed") r.at(entry, [what], "FE205", `${what} "${assoc.data.id}" is not approved (status: proposed)`);
-    else r.history(entry, [what], "FE205", `${what} "${assoc.data.id}" is ${assoc.data.status}; its results are kept for history and not ranked`);
+    if (assoc.data.status === "proposed")
+      r.at(entry, [what], "FE205", `${what} "${assoc.data.id}" is not approved (status: proposed)`);
+    else
+      r.history(
+        entry,
+        [what],
+        "FE205",
+        `${what} "${assoc.data.id}" is ${assoc.data.status}; its results are kept for history and not ranked`,
+      );
   }
   if (res.benchmark.version > b.version) {
-    r.at(entry, ["benchmark", "version"], "FE210", `benchmark ${folder.id} has no version ${res.benchmark.version} (current: ${b.version})`);
+    r.at(
+      entry,
+      ["benchmark", "version"],
+      "FE210",
+      `benchmark ${folder.id} has no version ${res.benchmark.version} (current: ${b.version})`,
+    );
   }
   const current = res.benchmark.version === b.version;
   checkMetricValues(r, entry, ["metrics"], res.metrics, b, current);
@@ -226,20 +376,47 @@ function checkResult(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolde
     ];
     for (const [key, want, what] of expected) {
       if (want && images[key] !== want) {
-        r.history(entry, ["provenance", "images", key], "FE206", `image ${images[key]} is not the approved image of ${what} (${want})`);
+        r.history(
+          entry,
+          ["provenance", "images", key],
+          "FE206",
+          `image ${images[key]} is not the approved image of ${what} (${want})`,
+        );
       }
     }
     if (dataset && res.provenance.dataset_hash !== dataset.data.hash) {
-      r.history(entry, ["provenance", "dataset_hash"], "FE209", `dataset hash differs from the registered hash of ${res.dataset} (${dataset.data.hash}); the data changed since registration`);
+      r.history(
+        entry,
+        ["provenance", "dataset_hash"],
+        "FE209",
+        `dataset hash differs from the registered hash of ${res.dataset} (${dataset.data.hash}); the data changed since registration`,
+      );
     }
   }
   if (b.policy.isolation_required && res.provenance.isolation === "none") {
-    r.at(entry, ["provenance", "isolation"], "FE217", `benchmark ${folder.id} requires isolation; results from the process runner (isolation: none) are refused`);
+    r.at(
+      entry,
+      ["provenance", "isolation"],
+      "FE217",
+      `benchmark ${folder.id} requires isolation; results from the process runner (isolation: none) are refused`,
+    );
   }
   checkSubgroups(r, entry, b);
   const { started_at, finished_at } = res.provenance;
-  if (Date.parse(finished_at) < Date.parse(started_at)) r.at(entry, ["provenance", "finished_at"], "FE224", `finished_at ${finished_at} is before started_at ${started_at}`);
-  if (res.approval && Date.parse(res.approval.at) < Date.parse(finished_at)) r.at(entry, ["approval", "at"], "FE224", `approved at ${res.approval.at}, before the run finished (${finished_at})`);
+  if (Date.parse(finished_at) < Date.parse(started_at))
+    r.at(
+      entry,
+      ["provenance", "finished_at"],
+      "FE224",
+      `finished_at ${finished_at} is before started_at ${started_at}`,
+    );
+  if (res.approval && Date.parse(res.approval.at) < Date.parse(finished_at))
+    r.at(
+      entry,
+      ["approval", "at"],
+      "FE224",
+      `approved at ${res.approval.at}, before the run finished (${finished_at})`,
+    );
   if (dataset) {
     const site = index.sites.get(dataset.data.site);
     if (site) {
@@ -254,12 +431,22 @@ function checkSubgroups(r: Reporter, entry: Entry<Result>, b: Benchmark): void {
   const minCell = b.subgroups?.min_cell ?? 1;
   (entry.data.subgroups ?? []).forEach((cell, i) => {
     if (!strata.has(cell.stratum)) {
-      r.at(entry, ["subgroups", i, "stratum"], "FE215", `stratum "${cell.stratum}" is not declared by benchmark ${b.id}`);
+      r.at(
+        entry,
+        ["subgroups", i, "stratum"],
+        "FE215",
+        `stratum "${cell.stratum}" is not declared by benchmark ${b.id}`,
+      );
       return;
     }
     if (cell.suppressed) return;
     if (cell.n < minCell) {
-      r.at(entry, ["subgroups", i, "n"], "FE215", `cell ${cell.stratum}=${cell.cell} has n = ${cell.n}, under the minimum cell count ${minCell}: it must be suppressed`);
+      r.at(
+        entry,
+        ["subgroups", i, "n"],
+        "FE215",
+        `cell ${cell.stratum}=${cell.cell} has n = ${cell.n}, under the minimum cell count ${minCell}: it must be suppressed`,
+      );
     }
     checkMetricValues(r, entry, ["subgroups", i, "metrics"], cell.metrics, b, false);
   });

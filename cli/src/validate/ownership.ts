@@ -13,8 +13,8 @@
  */
 import type { Diagnostic } from "../diagnostics.ts";
 import type { FileChange, GitHistory } from "../forge/git-history.ts";
-import type { GovernanceIndex } from "../governance/loader.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
+import type { GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
 import { diagnosticAt, diagnosticAtPath, parseYaml } from "../governance/yaml-source.ts";
 import { ruleName } from "./rules.ts";
@@ -46,18 +46,27 @@ export async function checkOwnership(
   const before = <T>(file: string): Promise<T | undefined> => {
     let found = earlier.get(file);
     if (!found) {
-      found = git.readAt(rev, file).then((text) => (text === undefined ? undefined : parseYaml(text, file).source?.data));
+      found = git
+        .readAt(rev, file)
+        .then((text) => (text === undefined ? undefined : parseYaml(text, file).source?.data));
       earlier.set(file, found);
     }
     return found as Promise<T | undefined>;
   };
-  const ownerOf = async <T>(file: string, now: T | undefined): Promise<T | undefined> => (await before<T>(file)) ?? now;
+  const ownerOf = async <T>(file: string, now: T | undefined): Promise<T | undefined> =>
+    (await before<T>(file)) ?? now;
 
   for (const change of changes) {
     const where = classifyPath(change.file);
     const deny = (who: string) =>
       out.push(
-        diagnosticAt({ file: change.file }, undefined, "FE401", ruleName("FE401"), `${author.login} may not ${change.status === "deleted" ? "delete" : change.status === "added" ? "add" : "change"} this file: ${who}`),
+        diagnosticAt(
+          { file: change.file },
+          undefined,
+          "FE401",
+          ruleName("FE401"),
+          `${author.login} may not ${change.status === "deleted" ? "delete" : change.status === "added" ? "add" : "change"} this file: ${who}`,
+        ),
       );
     if (where.kind === "unknown" || where.kind === "doc") continue;
     if (where.kind === "site") {
@@ -79,7 +88,15 @@ export async function checkOwnership(
       if (!isPrincipal(author, owners)) {
         deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
       } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
-        out.push(diagnosticAtPath(now.source, ["status"], "FE402", ruleName("FE402"), `${author.login} owns this model and may only propose it (status: proposed); approval is the committee's`));
+        out.push(
+          diagnosticAtPath(
+            now.source,
+            ["status"],
+            "FE402",
+            ruleName("FE402"),
+            `${author.login} owns this model and may only propose it (status: proposed); approval is the committee's`,
+          ),
+        );
       }
       continue;
     }
@@ -87,18 +104,35 @@ export async function checkOwnership(
       if (committee) continue;
       const now = folder?.datasets.get(where.dataset);
       const dataset = (await before<Dataset>(change.file)) ?? now?.data;
-      const site = dataset ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data) : undefined;
+      const site = dataset
+        ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data)
+        : undefined;
       if (!isPrincipal(author, site?.owners)) {
         deny(`only the owners of the dataset's site or the committee of benchmark ${where.benchmark} may`);
       } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
-        out.push(diagnosticAtPath(now.source, ["status"], "FE402", ruleName("FE402"), `${author.login} owns this dataset's site and may only propose it (status: proposed); approval is the committee's`));
+        out.push(
+          diagnosticAtPath(
+            now.source,
+            ["status"],
+            "FE402",
+            ruleName("FE402"),
+            `${author.login} owns this dataset's site and may only propose it (status: proposed); approval is the committee's`,
+          ),
+        );
       }
       continue;
     }
     // results/<dataset>/<model>.yaml: the owners of the dataset's site, and nobody else
-    const dataset = (await before<Dataset>(paths.dataset(where.benchmark, where.dataset))) ?? folder?.datasets.get(where.dataset)?.data;
-    const site = dataset ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data) : undefined;
-    if (!isPrincipal(author, site?.owners)) deny(`results of dataset ${where.dataset} belong to the owners of ${dataset ? `site ${dataset.site}` : "its site"}`);
+    const dataset =
+      (await before<Dataset>(paths.dataset(where.benchmark, where.dataset))) ??
+      folder?.datasets.get(where.dataset)?.data;
+    const site = dataset
+      ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data)
+      : undefined;
+    if (!isPrincipal(author, site?.owners))
+      deny(
+        `results of dataset ${where.dataset} belong to the owners of ${dataset ? `site ${dataset.site}` : "its site"}`,
+      );
   }
   return out;
 }

@@ -9,7 +9,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import benchmarkSchema from "../../../schemas/benchmark.schema.json" with { type: "json" };
 import datasetSchema from "../../../schemas/dataset.schema.json" with { type: "json" };
-import medperfContainerConfigSchema from "../../../schemas/medperf-container-config.schema.json" with { type: "json" };
+import medperfContainerConfigSchema from "../../../schemas/medperf-container-config.schema.json" with {
+  type: "json",
+};
 import mlcubeSchema from "../../../schemas/mlcube.schema.json" with { type: "json" };
 import modelSchema from "../../../schemas/model.schema.json" with { type: "json" };
 import resultSchema from "../../../schemas/result.schema.json" with { type: "json" };
@@ -83,7 +85,9 @@ function describePath(path: PathSegment[]): string {
 export function schemaErrorsToDiagnostics(errors: ErrorObject[], source: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const custom = errors.filter((e) => typeof (e.parentSchema as Record<string, unknown> | undefined)?.["x-message"] === "string");
+  const custom = errors.filter(
+    (e) => typeof (e.parentSchema as Record<string, unknown> | undefined)?.["x-message"] === "string",
+  );
   const shown = custom.length ? pruneCustom(errors, custom) : pruneBranches(errors);
   for (const e of shown) {
     const path = pointerToPath(e.instancePath);
@@ -101,7 +105,9 @@ export function schemaErrorsToDiagnostics(errors: ErrorObject[], source: YamlSou
     } else if (e.keyword === "required") {
       message = `missing required field "${(e.params as { missingProperty: string }).missingProperty}"${path.length ? ` in ${describePath(path)}` : ""}`;
     } else if (e.keyword === "enum") {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues
+        .map((v) => JSON.stringify(v))
+        .join(", ");
       message = `${describePath(path)} must be one of ${allowed}`;
     } else if (e.keyword === "const") {
       message = `${describePath(path)} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
@@ -138,7 +144,11 @@ function pruneCustom(errors: ErrorObject[], custom: ErrorObject[]): ErrorObject[
 
 function dedupeByPath(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
-  return errors.filter((e) => (seen.has(e.instancePath) ? false : (seen.add(e.instancePath), true)));
+  return errors.filter((e) => {
+    if (seen.has(e.instancePath)) return false;
+    seen.add(e.instancePath);
+    return true;
+  });
 }
 
 function pruneBranches(errors: ErrorObject[]): ErrorObject[] {

@@ -9,11 +9,27 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
     .argument("[root]", "governance repository root", ".")
     .option("--json", "print a machine-readable report")
     .option("--changed-since <rev>", "report only problems in files changed since this git revision")
-    .option("--author <login>", "with --changed-since: check that this GitHub login may touch the changed paths")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"))
+    .option(
+      "--author <login>",
+      "with --changed-since: check that this GitHub login may touch the changed paths",
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"),
+    )
     .action(async (root: string, opts) => {
       const { validateCommand } = await import("../commands/validate.ts");
-      exit(await validateCommand({ root, json: opts.json, format: opts.format, changedSince: opts.changedSince, author: opts.author }, io));
+      exit(
+        await validateCommand(
+          {
+            root,
+            json: opts.json,
+            format: opts.format,
+            changedSince: opts.changedSince,
+            author: opts.author,
+          },
+          io,
+        ),
+      );
     });
 
   program

@@ -16,38 +16,64 @@ describe("fedeval init", () => {
     const io = bufferIO();
     assert.equal(await initCommand({ dir, benchmark: "lung-nodules", site: "st-olaf" }, io), 0);
     const created = io.out.join("");
-    for (const f of ["README.md", "sites/st-olaf.yaml", "benchmarks/lung-nodules/benchmark.yaml", "benchmarks/lung-nodules/containers/prep.yaml", ".github/CODEOWNERS"]) {
+    for (const f of [
+      "README.md",
+      "sites/st-olaf.yaml",
+      "benchmarks/lung-nodules/benchmark.yaml",
+      "benchmarks/lung-nodules/containers/prep.yaml",
+      ".github/CODEOWNERS",
+    ]) {
       assert.match(created, new RegExp(`created ${f.replace(/[.]/g, "\\.")}\\n`));
     }
     const report = await validateRepository({ root: dir });
     assert.deepEqual(report.diagnostics, []);
-    assert.match(await readFile(join(dir, ".github/CODEOWNERS"), "utf8"), /^\/benchmarks\/lung-nodules\/ @your-github-login$/m);
+    assert.match(
+      await readFile(join(dir, ".github/CODEOWNERS"), "utf8"),
+      /^\/benchmarks\/lung-nodules\/ @your-github-login$/m,
+    );
   });
 
   it("refuses a non-empty folder and bad ids", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fedeval-init-"));
     await writeFile(join(dir, "notes.txt"), "mine\n");
     await assert.rejects(initCommand({ dir, benchmark: "b", site: "s" }, bufferIO()), /not empty/);
-    await assert.rejects(initCommand({ dir: join(dir, "x"), benchmark: "../evil", site: "s" }, bufferIO()), UserError);
+    await assert.rejects(
+      initCommand({ dir: join(dir, "x"), benchmark: "../evil", site: "s" }, bufferIO()),
+      UserError,
+    );
   });
 });
 
 describe("fedeval codeowners", () => {
   it("writes owners by path and --check detects drift", async () => {
     const root = await makeTree();
-    assert.equal(await codeownersCommand({ root, check: true }, bufferIO()), 1, "missing file is out of date");
+    assert.equal(
+      await codeownersCommand({ root, check: true }, bufferIO()),
+      1,
+      "missing file is out of date",
+    );
     assert.equal(await codeownersCommand({ root, check: false }, bufferIO()), 0);
     const text = await readFile(join(root, ".github/CODEOWNERS"), "utf8");
     assert.match(text, /^\/sites\/north-general\.yaml @north-it$/m);
     assert.match(text, /^\/benchmarks\/pleural-effusion-demo\/ @demo-committee$/m);
-    assert.match(text, /^\/benchmarks\/pleural-effusion-demo\/results\/east-valley-2026q4\/ @east-valley-radiology$/m);
+    assert.match(
+      text,
+      /^\/benchmarks\/pleural-effusion-demo\/results\/east-valley-2026q4\/ @east-valley-radiology$/m,
+    );
     const lines = text.split("\n");
-    assert.ok(lines.indexOf("/benchmarks/pleural-effusion-demo/ @demo-committee") < lines.findIndex((l) => l.includes("/results/")), "general lines first: the last match wins");
+    assert.ok(
+      lines.indexOf("/benchmarks/pleural-effusion-demo/ @demo-committee") <
+        lines.findIndex((l) => l.includes("/results/")),
+      "general lines first: the last match wins",
+    );
     assert.equal(await codeownersCommand({ root, check: true }, bufferIO()), 0);
   });
 
   it("this repository's CODEOWNERS is up to date", async () => {
-    assert.equal(await codeownersCommand({ root: resolve(import.meta.dirname, "../../.."), check: true }, bufferIO()), 0);
+    assert.equal(
+      await codeownersCommand({ root: resolve(import.meta.dirname, "../../.."), check: true }, bufferIO()),
+      0,
+    );
   });
 });
 

@@ -16,12 +16,20 @@ const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
 const MODEL = `${B}/models/effusion-net-v2.yaml`;
 
 function fedeval(args: string[], cwd?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
+  return execFileSync(
+    "git",
+    ["-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main", ...args],
+    { cwd, encoding: "utf8" },
+  );
 }
 
 async function replaceIn(root: string, file: string, from: string, to: string): Promise<void> {
@@ -61,7 +69,10 @@ describe("fedeval validate (CLI)", () => {
     assert.equal(report.files, 25);
     assert.ok(report.diagnostics.length >= 3, "each result of the model is reported");
     for (const d of report.diagnostics) {
-      assert.deepEqual(Object.keys(d).sort(), ["col", "endCol", "endLine", "file", "line", "message", "name", "rule", "severity"].sort());
+      assert.deepEqual(
+        Object.keys(d).sort(),
+        ["col", "endCol", "endLine", "file", "line", "message", "name", "rule", "severity"].sort(),
+      );
       assert.equal(d.rule, "FE205");
     }
   });
@@ -71,7 +82,10 @@ describe("fedeval validate (CLI)", () => {
     await replaceIn(root, MODEL, "priority: 10", "priority: high");
     const r = fedeval(["validate", root, "--format", "github"]);
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, `::error file=${MODEL},line=9,col=11,endLine=9,endColumn=15,title=FE100 schema::priority must be integer, not string\n`);
+    assert.equal(
+      r.stdout,
+      `::error file=${MODEL},line=9,col=11,endLine=9,endColumn=15,title=FE100 schema::priority must be integer, not string\n`,
+    );
   });
 
   it("usage and I/O errors exit 2 with one line and no stack trace", async () => {
@@ -118,7 +132,11 @@ describe("fedeval validate --changed-since / --author", () => {
     const files = [...new Set(JSON.parse(r.stdout).diagnostics.map((d: { file: string }) => d.file))].sort();
     assert.deepEqual(files, [MODEL, `${B}/models/new-model.yaml`]);
     const all = fedeval(["validate", root, "--json"]);
-    assert.ok(JSON.parse(all.stdout).diagnostics.some((d: { file: string }) => d.file === `${B}/models/shortcut-cnn.yaml`));
+    assert.ok(
+      JSON.parse(all.stdout).diagnostics.some(
+        (d: { file: string }) => d.file === `${B}/models/shortcut-cnn.yaml`,
+      ),
+    );
   });
 
   it("history rules are errors in changed files and warnings elsewhere", async () => {
@@ -149,7 +167,10 @@ describe("fedeval validate --changed-since / --author", () => {
     assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "north-it"]).code, 0);
     const r = fedeval(["validate", root, "--changed-since", base, "--author", "east-valley-radiology"]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /error FE401 east-valley-radiology may not change this file: results of dataset north-general-2026q4 belong to the owners of site north-general/);
+    assert.match(
+      r.stdout,
+      /error FE401 east-valley-radiology may not change this file: results of dataset north-general-2026q4 belong to the owners of site north-general/,
+    );
   });
 
   it("--author: a model owner may propose, not approve, and nobody joins a committee by editing it", async () => {
@@ -160,9 +181,17 @@ describe("fedeval validate --changed-since / --author", () => {
     assert.equal(owner.code, 1);
     assert.match(owner.stdout, /FE402 acme-imaging owns this model and may only propose it/);
     assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "demo-committee"]).code, 0);
-    await replaceIn(root, `${B}/benchmark.yaml`, "committee: [demo-committee]", "committee: [demo-committee, mallory]");
+    await replaceIn(
+      root,
+      `${B}/benchmark.yaml`,
+      "committee: [demo-committee]",
+      "committee: [demo-committee, mallory]",
+    );
     const mallory = fedeval(["validate", root, "--changed-since", base, "--author", "mallory"]);
-    assert.match(mallory.stdout, new RegExp(`${B}/benchmark.yaml:1:1: error FE401 mallory may not change this file: only the committee`));
+    assert.match(
+      mallory.stdout,
+      new RegExp(`${B}/benchmark.yaml:1:1: error FE401 mallory may not change this file: only the committee`),
+    );
   });
 
   it("--author without --changed-since is a usage error", async () => {

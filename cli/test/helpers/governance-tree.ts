@@ -6,7 +6,15 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DEMO_BENCHMARK, DEMO_MODELS, DEMO_SITES, type DemoImages, demoBenchmark, demoGovernanceFiles, demoSiteKey } from "../../src/demo/demo-governance.ts";
+import {
+  DEMO_BENCHMARK,
+  DEMO_MODELS,
+  DEMO_SITES,
+  type DemoImages,
+  demoBenchmark,
+  demoGovernanceFiles,
+  demoSiteKey,
+} from "../../src/demo/demo-governance.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 
@@ -42,7 +50,10 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
     dataset: dataset.id,
     n: 400,
     metrics: {
-      auc: { value: 0.86, histogram: { bins: 20, positive: [...Array(19).fill(5), 25], negative: [...Array(19).fill(14), 14] } },
+      auc: {
+        value: 0.86,
+        histogram: { bins: 20, positive: [...Array(19).fill(5), 25], negative: [...Array(19).fill(14), 14] },
+      },
       sensitivity: { value: 0.75, counts },
       specificity: { value: 0.892857, counts },
       ece: { value: 0.05, se: 0.01 },
@@ -54,14 +65,22 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
     ],
     provenance: {
       governance_commit: "1f3e9c2",
-      images: { model: TEST_IMAGES.models[model] as string, evaluator: TEST_IMAGES.evaluator, preparation: TEST_IMAGES.preparation },
+      images: {
+        model: TEST_IMAGES.models[model] as string,
+        evaluator: TEST_IMAGES.evaluator,
+        preparation: TEST_IMAGES.preparation,
+      },
       dataset_hash: dataset.hash,
       tool: "fedeval 0.1.0",
       started_at: "2026-11-20T01:00:00Z",
       finished_at: "2026-11-20T01:07:12Z",
       isolation: "docker-none-ro",
     },
-    approval: { by: DEMO_SITES.find((s) => s.id === dataset.site)?.owners[0] as string, at: "2026-11-20T08:15:00Z", policy: "manual" },
+    approval: {
+      by: DEMO_SITES.find((s) => s.id === dataset.site)?.owners[0] as string,
+      at: "2026-11-20T08:15:00Z",
+      policy: "manual",
+    },
   };
   return sign ? signResult(result, "demo-1", demoSiteKey(dataset.site).privateKey) : result;
 }

@@ -42,7 +42,11 @@ async function problems(edits: (files: Map<string, string>) => void): Promise<Di
 
 function expectOne(diagnostics: Diagnostic[], rule: string, file: string, line?: number): Diagnostic {
   const found = diagnostics.filter((d) => d.rule === rule && d.file === file);
-  assert.equal(found.length, 1, `expected one ${rule} in ${file}, got:\n${diagnostics.map((d) => `${d.file}:${d.line} ${d.rule} ${d.message}`).join("\n")}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected one ${rule} in ${file}, got:\n${diagnostics.map((d) => `${d.file}:${d.line} ${d.rule} ${d.message}`).join("\n")}`,
+  );
   const d = found[0] as Diagnostic;
   if (line !== undefined) assert.equal(d.line, line, `${rule} line`);
   assert.doesNotMatch(d.message, /\n/, "one line");
@@ -126,8 +130,14 @@ describe("validate: bad input, one clear diagnostic each", () => {
   it("a result for an unknown model or dataset", async () => {
     const d = await problems((f) => {
       const dataset = testDataset("north-general");
-      f.set(`${B}/results/north-general-2026q4/ghost-model.yaml`, resultYaml({ ...testResult(dataset, "effusion-net-v2"), model: "ghost-model" }));
-      f.set(`${B}/results/ghost-data/effusion-net-v2.yaml`, resultYaml({ ...testResult(dataset, "effusion-net-v2"), dataset: "ghost-data" }));
+      f.set(
+        `${B}/results/north-general-2026q4/ghost-model.yaml`,
+        resultYaml({ ...testResult(dataset, "effusion-net-v2"), model: "ghost-model" }),
+      );
+      f.set(
+        `${B}/results/ghost-data/effusion-net-v2.yaml`,
+        resultYaml({ ...testResult(dataset, "effusion-net-v2"), dataset: "ghost-data" }),
+      );
     });
     expectOne(d, "FE201", `${B}/results/north-general-2026q4/ghost-model.yaml`);
     expectOne(d, "FE202", `${B}/results/ghost-data/effusion-net-v2.yaml`);
@@ -207,7 +217,14 @@ describe("validate: bad input, one clear diagnostic each", () => {
 
   it("a non-UTF-8 file", async () => {
     const root = await makeTree();
-    await writeFile(join(root, MODEL), Buffer.concat([Buffer.from("schema: fedeval/model@1\ntitle: caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
+    await writeFile(
+      join(root, MODEL),
+      Buffer.concat([
+        Buffer.from("schema: fedeval/model@1\ntitle: caf"),
+        Buffer.from([0xe9]),
+        Buffer.from("\n"),
+      ]),
+    );
     const { diagnostics } = await validateRepository({ root });
     assert.equal(expectOne(diagnostics, "FE008", MODEL).line, 2);
   });
@@ -237,7 +254,9 @@ describe("validate: bad input, one clear diagnostic each", () => {
 describe("validate: privacy and policy rules", () => {
   it("a statistic the benchmark does not publish", async () => {
     let line = 0;
-    const d = await problems((f) => (line = edit(f, DATASET, "statistics:\n", "statistics:\n  postcode_counts: {\"0150\": 3}\n")));
+    const d = await problems(
+      (f) => (line = edit(f, DATASET, "statistics:\n", 'statistics:\n  postcode_counts: {"0150": 3}\n')),
+    );
     expectOne(d, "FE214", DATASET, line + 1);
   });
 
@@ -270,7 +289,9 @@ describe("validate: privacy and policy rules", () => {
   });
 
   it("an association approved only by its requester", async () => {
-    const d = await problems((f) => edit(f, MODEL, "approved_by: [demo-committee]", "approved_by: [acme-imaging]"));
+    const d = await problems((f) =>
+      edit(f, MODEL, "approved_by: [demo-committee]", "approved_by: [acme-imaging]"),
+    );
     expectOne(d, "FE219", MODEL);
   });
 });
@@ -289,7 +310,9 @@ describe("validate: signatures", () => {
   });
 
   it("a signature by another site's key", async () => {
-    const d = await problems((f) => f.set(RESULT, resultYaml(sign(testResult(dataset, "effusion-net-v2", false), "east-valley"))));
+    const d = await problems((f) =>
+      f.set(RESULT, resultYaml(sign(testResult(dataset, "effusion-net-v2", false), "east-valley"))),
+    );
     expectOne(d, "FE304", RESULT);
   });
 
@@ -299,11 +322,20 @@ describe("validate: signatures", () => {
   });
 
   it("a key revoked before approval, and one revoked after it", async () => {
-    const revokeAt = (at: string) => (f: Map<string, string>) => edit(f, "sites/north-general.yaml", "created_at: 2026-11-01T09:00:00Z", `created_at: 2026-11-01T09:00:00Z\n    revoked_at: ${at}`);
+    const revokeAt = (at: string) => (f: Map<string, string>) =>
+      edit(
+        f,
+        "sites/north-general.yaml",
+        "created_at: 2026-11-01T09:00:00Z",
+        `created_at: 2026-11-01T09:00:00Z\n    revoked_at: ${at}`,
+      );
     const before = await problems(revokeAt("2026-11-15T00:00:00Z"));
     assert.match(expectOne(before, "FE303", RESULT).message, /revoked/);
     const after = await problems(revokeAt("2026-11-21T00:00:00Z"));
-    assert.deepEqual(after.filter((x) => x.rule.startsWith("FE3")), []);
+    assert.deepEqual(
+      after.filter((x) => x.rule.startsWith("FE3")),
+      [],
+    );
   });
 
   it("image digests that differ from the approved association", async () => {
@@ -319,7 +351,12 @@ describe("validate: signatures", () => {
 describe("validate: consistency inside a file", () => {
   it("duplicate key ids, histogram lengths, reversed intervals and times", async () => {
     const d = await problems((f) => {
-      edit(f, "sites/north-general.yaml", "keys:\n", `keys:\n  - {id: demo-1, algorithm: ed25519, public_key: ${demoPublicKey()}, created_at: 2026-01-01T00:00:00Z}\n`);
+      edit(
+        f,
+        "sites/north-general.yaml",
+        "keys:\n",
+        `keys:\n  - {id: demo-1, algorithm: ed25519, public_key: ${demoPublicKey()}, created_at: 2026-01-01T00:00:00Z}\n`,
+      );
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       r.metrics.auc = { value: 0.8, histogram: { bins: 20, positive: [1, 2], negative: Array(20).fill(1) } };
       r.metrics.ece = { value: 0.05, se: 0.01, ci: [0.07, 0.03] };
@@ -328,7 +365,10 @@ describe("validate: consistency inside a file", () => {
     });
     expectOne(d, "FE223", "sites/north-general.yaml");
     const payload = d.filter((x) => x.rule === "FE222" && x.file === RESULT).map((x) => x.message);
-    assert.deepEqual(payload.sort(), ["auc histogram.positive has 2 counts for 20 bins", "ece interval [0.07, 0.03] has its bounds reversed"]);
+    assert.deepEqual(payload.sort(), [
+      "auc histogram.positive has 2 counts for 20 bins",
+      "ece interval [0.07, 0.03] has its bounds reversed",
+    ]);
     assert.match(expectOne(d, "FE224", RESULT).message, /before started_at/);
   });
 });
