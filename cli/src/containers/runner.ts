@@ -11,8 +11,12 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { lstat, mkdir, open, readdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
+import { formatBytes } from "../bytes.ts";
 import { ExternalError, UserError } from "../errors.ts";
 import type { Mount, TaskInterface } from "./types.ts";
+
+/** Kept for callers that size limits and logs; they live in ../bytes.ts. */
+export { formatBytes, parseByteSize } from "../bytes.ts";
 
 /**
  * An image pinned either by registry digest (`name@sha256:<manifest digest>`, checked against
@@ -106,26 +110,6 @@ export class ImageRefusedError extends ExternalError {
   override name = "ImageRefusedError";
 }
 
-const UNITS: Record<string, number> = { "": 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
-
-/** Parses a size the way Docker's flags do: `512m`, `2g`, `1.5GiB`, `1048576`. */
-export function parseByteSize(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim());
-  const unit = m ? UNITS[(m[2] ?? "").toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UserError(`not a size: "${value}" (examples: 512m, 2g)`);
-  return Math.floor(Number(m[1]) * unit);
-}
-
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [
-    ["GiB", 2 ** 30],
-    ["MiB", 2 ** 20],
-    ["KiB", 2 ** 10],
-  ] as const) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
-  }
-  return `${bytes} B`;
-}
 
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;

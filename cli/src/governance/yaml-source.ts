@@ -20,6 +20,7 @@ import {
   type Node,
   parseAllDocuments,
 } from "yaml";
+import { formatBytes } from "../bytes.ts";
 import type { Diagnostic } from "../diagnostics.ts";
 
 /** Files above this size are refused before they are parsed. */
@@ -264,12 +265,6 @@ function firstInvalidUtf8(bytes: Uint8Array): { byte: number; line: number } {
   let line = 1;
   for (let i = 0; i < lo; i++) if (bytes[i] === 10) line++;
   return { byte: lo, line };
-}
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KiB`;
-  return `${n} B`;
 }
 
 /**
