@@ -18,6 +18,9 @@ export function renderCodeowners(index: GovernanceIndex): string {
   const line = (path: string, owners: readonly Principal[] | undefined) => {
     if (owners?.length) lines.push(`${path} ${[...new Set(owners)].map(handle).join(" ")}`);
   };
+  // Workflows and CODEOWNERS decide what the checks enforce: every committee reviews them.
+  const committees = [...index.benchmarks.values()].flatMap((f) => f.benchmark?.data.committee ?? []);
+  line("/.github/", committees);
   for (const [id, site] of [...index.sites].sort(([a], [b]) => a.localeCompare(b)))
     line(`/sites/${id}.yaml`, site.data.owners);
   for (const [id, folder] of [...index.benchmarks].sort(([a], [b]) => a.localeCompare(b))) {
