@@ -14,6 +14,11 @@ export interface FileChange {
 }
 
 export interface GitHistory {
+  /**
+   * The commit a change is measured from: the merge base of `rev` and HEAD, as a pull request's
+   * diff is (so files merged into the base since the branch started are not the branch's changes).
+   */
+  baseOf(rev: string): Promise<string>;
   /** Files changed between `rev` and the work tree (committed or not, and untracked files). */
   changedSince(rev: string): Promise<FileChange[]>;
   /** A file's text at `rev`, or undefined when it did not exist there. */
@@ -40,6 +45,11 @@ export function gitHistory(root: string): GitHistory {
     }
   };
   return {
+    async baseOf(rev) {
+      await run(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+      const base = await git.raw(["merge-base", rev, "HEAD"]).catch(() => "");
+      return base.trim() || rev;
+    },
     async changedSince(rev) {
       await run(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
       const diff = await run(["diff", "--name-status", "--no-renames", "--relative", "-z", rev, "--"]);

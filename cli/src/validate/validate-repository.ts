@@ -35,15 +35,17 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const { index, diagnostics: loadDiagnostics } = await loadGovernance(options.root);
   let changes: FileChange[] | undefined;
   let changed: Set<string> | undefined;
+  let base: string | undefined;
   const git = options.changedSince ? (options.git ?? gitHistory(options.root)) : undefined;
   if (options.changedSince && git) {
-    changes = await git.changedSince(options.changedSince);
+    base = await git.baseOf(options.changedSince);
+    changes = await git.changedSince(base);
     changed = new Set(changes.map((c) => c.file));
   }
   let diagnostics = [...loadDiagnostics, ...checkCrossFile(index, { changed })];
   if (changed) diagnostics = diagnostics.filter((d) => changed.has(d.file));
-  if (changes && options.author && options.changedSince && git) {
-    diagnostics.push(...(await checkOwnership(index, changes, options.author, options.changedSince, git)));
+  if (changes && options.author && base && git) {
+    diagnostics.push(...(await checkOwnership(index, changes, options.author, base, git)));
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;

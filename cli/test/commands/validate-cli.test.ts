@@ -201,3 +201,22 @@ describe("fedeval validate --changed-since / --author", () => {
     assert.match(r.stderr, /--author needs --changed-since/);
   });
 });
+
+describe("fedeval validate --changed-since on a branch behind its base", () => {
+  it("measures the change from the merge base, as a pull request does", async () => {
+    const root = await makeTree();
+    git(root, "init", "-q");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "base");
+    git(root, "checkout", "-qb", "north");
+    await replaceIn(root, RESULT, "n: 400", "n: 400\n");
+    git(root, "commit", "-qam", "north's change");
+    git(root, "checkout", "-q", "main");
+    await replaceIn(root, "sites/east-valley.yaml", "name: East Valley Clinic (demo)", "name: East Valley Clinic");
+    git(root, "commit", "-qam", "merged meanwhile");
+    git(root, "checkout", "-q", "north");
+    const r = fedeval(["validate", root, "--changed-since", "main", "--author", "north-it", "--json"]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stderr, /^$/);
+  });
+});
