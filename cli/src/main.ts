@@ -8,10 +8,14 @@ import type { CommandIO } from "./io.ts";
 import { FEDEVAL_VERSION } from "./version.ts";
 import type { Wiring } from "./wiring/context.ts";
 import { wireGovernance } from "./wiring/governance.ts";
+import { wireSiteRun } from "./wiring/site-run.ts";
+import { wireLeaderboard } from "./wiring/leaderboard.ts";
+import { wireSubmission } from "./wiring/submission.ts";
+import { wireDemo } from "./wiring/demo.ts";
 
 // wiring modules: one import above and one entry below per command group
 
-const WIRING: Wiring[] = [wireGovernance];
+const WIRING: Wiring[] = [wireGovernance, wireSiteRun, wireLeaderboard, wireSubmission, wireDemo];
 
 const io: CommandIO = {
   stdout: (t) => process.stdout.write(t),

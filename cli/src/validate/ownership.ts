@@ -3,7 +3,8 @@
  *
  * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/}.
  * - A model owner may propose or update their own model file, but only with `status: proposed`
- *   (merging is the committee's approval, never the requester's).
+ *   (merging is the committee's approval, never the requester's), and the container definition
+ *   (and parameters) that only their model uses.
  * - A site's owners own sites/<site>.yaml, may propose their datasets (status: proposed), and own
  *   benchmarks/<b>/results/<dataset>/ for the datasets of their site.
  *
@@ -77,7 +78,18 @@ export async function checkOwnership(
     const folder = index.benchmarks.get(where.benchmark);
     const benchmark = await ownerOf<Benchmark>(paths.benchmark(where.benchmark), folder?.benchmark?.data);
     const committee = isPrincipal(author, benchmark?.committee);
-    if (where.kind === "benchmark" || where.kind === "container" || where.kind === "parameters") {
+    if (where.kind === "container" || where.kind === "parameters") {
+      if (committee) continue;
+      // a model owner brings their model's own container definition with the model
+      const config = `containers/${where.name}.yaml`;
+      const benchmarkUses = Object.values(benchmark?.containers ?? {}).some((c) => c.config === config);
+      const models = [...(folder?.models.values() ?? [])].filter((m) => m.data.container.config === config);
+      const owns = async (m: (typeof models)[number]) => isPrincipal(author, (await before<Model>(m.file))?.owner ?? m.data.owner);
+      const ownsAll = models.length > 0 && (await Promise.all(models.map(owns))).every(Boolean);
+      if (benchmarkUses || !ownsAll) deny(`only the committee of benchmark ${where.benchmark}, or the owners of the model using it, may`);
+      continue;
+    }
+    if (where.kind === "benchmark") {
       if (!committee) deny(`only the committee of benchmark ${where.benchmark} may`);
       continue;
     }

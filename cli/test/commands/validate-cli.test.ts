@@ -220,3 +220,19 @@ describe("fedeval validate --changed-since on a branch behind its base", () => {
     assert.match(r.stderr, /^$/);
   });
 });
+
+describe("fedeval validate --author: container definitions", () => {
+  it("a model owner may change their model's container definition, not the benchmark's", async () => {
+    const root = await makeTree();
+    git(root, "init", "-q");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "base");
+    const base = git(root, "rev-parse", "HEAD").trim();
+    await replaceIn(root, `${B}/containers/effusion-net-v2.yaml`, "container_type: DockerImage", "container_type: DockerImage\n");
+    assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]).code, 0);
+    assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "fastlane-ai"]).code, 1);
+    await replaceIn(root, `${B}/containers/evaluator.yaml`, "container_type: DockerImage", "container_type: DockerImage\n");
+    const r = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
+    assert.match(r.stdout, /containers\/evaluator\.yaml:1:1: error FE401 acme-imaging may not change this file/);
+  });
+});

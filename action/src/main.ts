@@ -1,0 +1,71 @@
+/**
+ * The action's entry: maps inputs to the functions the CLI uses, and is the one place where
+ * errors become a failed step (as cli/src/main.ts is for the CLI).
+ */
+import { resolve } from "node:path";
+import * as core from "@actions/core";
+import { ExternalError, UserError } from "../../cli/src/errors.ts";
+import type { Logger } from "../../cli/src/logger.ts";
+import { FEDEVAL_VERSION } from "../../cli/src/version.ts";
+import { publishMode } from "./publish-mode.ts";
+import { readPullRequest } from "./pull-request.ts";
+import { validateMode } from "./validate-mode.ts";
+
+export const COMMANDS = ["validate", "run", "submit", "publish"] as const;
+
+/** An input's value, or undefined when empty (the runner passes every declared input, empty or not). */
+function input(name: string): string | undefined {
+  return core.getInput(name) || undefined;
+}
+
+function booleanInput(name: string, fallback: boolean): boolean {
+  const value = input(name);
+  if (value === undefined) return fallback;
+  if (value === "true" || value === "false") return value === "true";
+  throw new UserError(`input ${name} must be true or false (got "${value}")`);
+}
+
+/** Library progress goes to the job log; warnings become warning annotations. */
+const logger: Logger = { info: (m) => core.info(m), warn: (m) => core.warning(m) };
+
+async function dispatch(): Promise<void> {
+  const command = core.getInput("command");
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const root = resolve(workspace, input("root") ?? ".");
+  switch (command) {
+    case "validate":
+      return validateMode({
+        root,
+        workspace,
+        changedSince: input("changed-since"),
+        author: input("author"),
+        ownership: booleanInput("ownership", true),
+        pullRequest: await readPullRequest(process.env.GITHUB_EVENT_NAME, process.env.GITHUB_EVENT_PATH),
+      });
+    case "publish":
+      return publishMode({ root, out: resolve(workspace, input("out") ?? "_site"), logger });
+    case "run":
+    case "submit":
+      throw new UserError(
+        `command "${command}" is not available in fedeval ${FEDEVAL_VERSION}'s action yet; "validate" and "publish" are`,
+      );
+    default:
+      throw new UserError(`input command must be one of ${COMMANDS.join(", ")} (got "${command}")`);
+  }
+}
+
+export async function main(): Promise<void> {
+  try {
+    await dispatch();
+  } catch (e) {
+    if (e instanceof UserError) {
+      core.setFailed(e.message);
+    } else if (e instanceof ExternalError) {
+      core.setFailed(`${e.message}${e.hint ? `\nwhat to do: ${e.hint}` : ""}`);
+    } else {
+      core.setFailed(
+        `internal error (a bug in fedeval ${FEDEVAL_VERSION}; please report it with what follows)\n${(e as Error)?.stack ?? String(e)}`,
+      );
+    }
+  }
+}

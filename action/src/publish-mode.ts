@@ -1,0 +1,25 @@
+/**
+ * `command: publish`: builds the leaderboard from the checked-out main into a folder for
+ * actions/upload-pages-artifact (the same build as `fedeval leaderboard build`).
+ */
+import * as core from "@actions/core";
+import { buildLeaderboard } from "../../cli/src/leaderboard/build.ts";
+import type { Logger } from "../../cli/src/logger.ts";
+import { plural } from "./summary.ts";
+
+export interface PublishModeOptions {
+  /** Absolute governance root. */
+  root: string;
+  /** Absolute output folder. */
+  out: string;
+  logger: Logger;
+}
+
+export async function publishMode({ root, out, logger }: PublishModeOptions): Promise<void> {
+  const built = await buildLeaderboard({ root, out, allowUnsigned: false, logger });
+  const { commit } = built.leaderboard.build;
+  const line = `leaderboard of ${plural(built.leaderboard.benchmarks.length, "benchmark")} built from commit ${commit ?? "(none)"}: ${plural(built.files, "file")} in ${out}`;
+  core.info(line);
+  core.setOutput("site-path", out);
+  await core.summary.addRaw(`## fedeval publish\n\n${line}.\n`).write();
+}

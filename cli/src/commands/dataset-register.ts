@@ -1,0 +1,116 @@
+/**
+ * `fedeval dataset register --benchmark B --site S --name ID`: proposes the dataset association
+ * that `fedeval dataset prepare` wrote into the site workspace
+ * (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull request, with `status: proposed`.
+ */
+import { join } from "node:path";
+import { UsageError, UserError } from "../errors.ts";
+import { governanceFileText } from "../execution/governance-file.ts";
+import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
+import {
+  checkProposal,
+  connect,
+  describeProposal,
+  type ForgeRuntime,
+  type ForgeSettings,
+  propose,
+  refusal,
+} from "../forge/proposal.ts";
+import { paths, SLUG } from "../governance/layout.ts";
+import type { Dataset } from "../governance/types.ts";
+import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
+import type { CommandIO } from "../io.ts";
+import { checkValue } from "../validate/schema-registry.ts";
+import { FEDEVAL_VERSION } from "../version.ts";
+import { workspace } from "../workspace.ts";
+
+export interface DatasetRegisterOptions extends ForgeSettings {
+  benchmark: string;
+  site: string;
+  name: string;
+  /** GitHub login recorded as requested_by; default: the token's user on GitHub. */
+  as?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  githubTiming?: ForgeRuntime["githubTiming"];
+}
+
+export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: CommandIO): Promise<number> {
+  for (const [flag, value] of [
+    ["--benchmark", opts.benchmark],
+    ["--site", opts.site],
+    ["--name", opts.name],
+  ] as const) {
+    if (!SLUG.test(value))
+      throw new UsageError(`${flag} "${value}" is not a valid id (lowercase letters, digits and "-")`);
+  }
+  const ws = workspace(opts.env, opts.cwd);
+  const file = join(ws.site(opts.site).dataset(opts.benchmark, opts.name), "dataset.yaml");
+  const read = await readSourceFile(file, file).catch(() => undefined);
+  if (!read)
+    throw new UserError(
+      `no prepared dataset at ${file}; prepare it first with \`fedeval dataset prepare --benchmark ${opts.benchmark} --site ${opts.site} --name ${opts.name}\``,
+    );
+  const parsed = read.text === undefined ? undefined : parseYaml(read.text, file);
+  if (!parsed?.source)
+    throw new UserError(
+      `${file} is not readable YAML: ${[...read.diagnostics, ...(parsed?.diagnostics ?? [])].map((d) => d.message).join("; ")}`,
+    );
+  const dataset = { ...(parsed.source.data as Dataset), status: "proposed" as const };
+  delete dataset.approved_by;
+  if (dataset.id !== opts.name || dataset.site !== opts.site) {
+    throw new UserError(
+      `${file} describes dataset "${dataset.id}" of site "${dataset.site}", not ${opts.name} of ${opts.site}`,
+    );
+  }
+
+  const conn = await connect(opts, {
+    env: opts.env,
+    workspace: ws,
+    logger: io.logger,
+    githubTiming: opts.githubTiming,
+  });
+  try {
+    const requestedBy = opts.as ?? (conn.github ? await conn.github.login() : dataset.requested_by);
+    if (requestedBy) dataset.requested_by = requestedBy;
+    const problems = checkValue("dataset", dataset);
+    if (problems.length)
+      throw new UserError(
+        `${file} is not a valid dataset association:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+      );
+    const path = paths.dataset(opts.benchmark, opts.name);
+    const files = new Map([[path, governanceFileText("dataset", dataset)]]);
+    const check = await checkProposal(conn.clone, files);
+    if (check.errors.size) throw new UserError(refusal(check.errors));
+    if (!check.differs.size) {
+      io.stdout(`${path} in ${conn.clone.base} already says exactly this; nothing to register\n`);
+      return 0;
+    }
+    const outcome = await propose(conn, {
+      branch: `fedeval/${opts.site}/dataset-${opts.benchmark}-${opts.name}`,
+      files,
+      message: `Register dataset ${opts.name} of ${opts.site} for ${opts.benchmark}\n\nProposed with fedeval ${FEDEVAL_VERSION}.`,
+      pullRequest: async () => ({
+        title: `Register dataset ${opts.name} (${opts.site}) for ${opts.benchmark}`,
+        body: renderPullRequestBody("dataset", {
+          site: opts.site,
+          benchmark: opts.benchmark,
+          dataset: opts.name,
+          tool: FEDEVAL_VERSION,
+          preparedWith: dataset.prepared_with,
+          hash: dataset.hash,
+          medperfUid: dataset.medperf_uid,
+          preparedAt: dataset.prepared_at,
+          statistics: pairs(dataset.statistics),
+          referenceResult: dataset.reference_result ? pairs(dataset.reference_result) : undefined,
+          files: [...files.keys()],
+        }),
+        labels: ["fedeval", "dataset", `site:${opts.site}`],
+      }),
+    });
+    io.stdout(describeProposal(outcome, files, opts.dryRun));
+    return 0;
+  } finally {
+    await conn.close();
+  }
+}

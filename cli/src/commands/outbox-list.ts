@@ -1,0 +1,60 @@
+/**
+ * `fedeval outbox ls [--site S] [--json]`: the results waiting in a site's outbox (every site of
+ * the workspace without --site). No values here: `fedeval outbox show ID` shows them.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Outbox, type OutboxEntry } from "../execution/outbox.ts";
+import type { CommandIO } from "../io.ts";
+import { type Workspace, workspace } from "../workspace.ts";
+
+export interface OutboxListOptions {
+  site?: string;
+  json?: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The outbox entries of one site, or of every site in the workspace. */
+export async function outboxEntries(ws: Workspace, site?: string): Promise<OutboxEntry[]> {
+  const sites = site ? [site] : (await readdir(join(ws.home, "sites")).catch(() => [] as string[])).sort();
+  const entries: OutboxEntry[] = [];
+  for (const s of sites) entries.push(...(await new Outbox(ws.site(s).outbox).list()));
+  return entries;
+}
+
+export async function outboxListCommand(opts: OutboxListOptions, io: CommandIO): Promise<number> {
+  const entries = await outboxEntries(workspace(opts.env, opts.cwd), opts.site);
+  const rows = entries.map((e) => ({
+    id: e.id,
+    site: e.site,
+    state: e.state,
+    created_at: e.created_at,
+    benchmark: e.result.benchmark.id,
+    model: e.result.model,
+    dataset: e.result.dataset,
+    partial: e.result.partial === true,
+    dropped: e.dropped.length,
+  }));
+  if (opts.json) {
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (!rows.length) {
+    io.stdout(`the outbox${opts.site ? ` of site ${opts.site}` : ""} is empty\n`);
+    return 0;
+  }
+  const idWidth = Math.max(...rows.map((r) => r.id.length));
+  for (const r of rows) {
+    const flags = [r.partial ? "partial" : "", r.dropped ? `${r.dropped} dropped` : ""]
+      .filter(Boolean)
+      .join(", ");
+    io.stdout(
+      `${r.state.padEnd(9)} ${r.created_at}  ${r.site}  ${flags ? `${r.id.padEnd(idWidth)}  (${flags})` : r.id}\n`,
+    );
+  }
+  io.stdout(
+    `${rows.length} entr${rows.length === 1 ? "y" : "ies"}; see one with \`fedeval outbox show ID\`\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,47 @@
+/**
+ * `fedeval outbox show ID [--site S]`: the result exactly as it would be submitted (the YAML text
+ * of `benchmarks/<b>/results/<dataset>/<model>.yaml`, without approval and signature until it is
+ * approved), then what was dropped from the evaluator's output and why. This is where a site
+ * person sees metric values before deciding.
+ */
+import { UserError } from "../errors.ts";
+import { governanceFileText } from "../execution/governance-file.ts";
+import { paths } from "../governance/layout.ts";
+import type { CommandIO } from "../io.ts";
+import { workspace } from "../workspace.ts";
+import { outboxEntries } from "./outbox-list.ts";
+
+export interface OutboxShowOptions {
+  id: string;
+  site?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function outboxShowCommand(opts: OutboxShowOptions, io: CommandIO): Promise<number> {
+  const entry = (await outboxEntries(workspace(opts.env, opts.cwd), opts.site)).find((e) => e.id === opts.id);
+  if (!entry)
+    throw new UserError(
+      `no outbox entry ${opts.id}${opts.site ? ` for site ${opts.site}` : ""} (see \`fedeval outbox ls\`)`,
+    );
+  const r = entry.result;
+  const file = paths.result(r.benchmark.id, r.dataset, r.model);
+  const lines = [
+    `outbox entry ${entry.id}: ${entry.state}, site ${entry.site}, run ${entry.run_id}, created ${entry.created_at}`,
+    `it would be submitted as ${file}${entry.state === "pending" ? " (approval and signature are added when it is approved)" : ""}:`,
+    "---8<---",
+  ];
+  io.stdout(`${lines.join("\n")}\n${governanceFileText("result", r)}---8<---\n`);
+  const tail: string[] = [];
+  if (entry.dropped.length) {
+    tail.push(`dropped from the evaluator's output (${entry.dropped.length}; never submitted):`);
+    for (const d of entry.dropped) tail.push(`  ${d.path || "(whole file)"}: ${d.why}`);
+  } else tail.push("nothing was dropped from the evaluator's output");
+  for (const note of entry.notes ?? []) tail.push(`note (stays here): ${note}`);
+  if (entry.submission)
+    tail.push(
+      `submission: branch ${entry.submission.branch}${entry.submission.pr_url ? `, ${entry.submission.pr_url}` : ""}`,
+    );
+  io.stdout(`${tail.join("\n")}\n`);
+  return 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * `fedeval plan --site S [--root GOV] [--json]`: the (benchmark, model, dataset) triples the site
+ * should run, in order, with why; what waits in the outbox; and datasets that cannot run yet.
+ * Rules: execution/plan.ts.
+ */
+import { Outbox } from "../execution/outbox.ts";
+import { type Plan, planSite } from "../execution/plan.ts";
+import { loadSiteGovernance } from "../execution/site-governance.ts";
+import type { CommandIO } from "../io.ts";
+import { workspace } from "../workspace.ts";
+
+export interface PlanOptions {
+  site: string;
+  root: string;
+  json?: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Exit 0 (a plan with blocked datasets is still a plan: they are listed with what to do). */
+export async function planCommand(opts: PlanOptions, io: CommandIO): Promise<number> {
+  const index = await loadSiteGovernance(opts.root, opts.cwd, io.logger);
+  const site = workspace(opts.env, opts.cwd).site(opts.site);
+  const plan = await planSite({
+    index,
+    site: opts.site,
+    workspace: site,
+    outbox: await new Outbox(site.outbox).list(),
+  });
+  io.stdout(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+  return 0;
+}
+
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = [];
+  const n = plan.triples.length;
+  lines.push(`site ${plan.site}: ${n} triple${n === 1 ? "" : "s"} to run`);
+  const width = (key: "benchmark" | "model" | "dataset") =>
+    Math.max(0, ...plan.triples.map((t) => t[key].length));
+  plan.triples.forEach((t, i) => {
+    lines.push(
+      `  ${String(i + 1).padStart(String(n).length)}. ${t.benchmark.padEnd(width("benchmark"))}  ${t.model.padEnd(width("model"))}  ${t.dataset.padEnd(width("dataset"))}  ${t.reasons.join(", ")}`,
+    );
+  });
+  if (plan.waiting.length) {
+    lines.push(`waiting in the outbox (${plan.waiting.length}; see \`fedeval outbox ls\`):`);
+    for (const w of plan.waiting)
+      lines.push(`  ${w.benchmark}  ${w.model}  ${w.dataset}  ${w.state}  ${w.entry}`);
+  }
+  if (plan.blocked.length) {
+    lines.push(`datasets that cannot run (${plan.blocked.length}):`);
+    for (const b of plan.blocked) {
+      lines.push(
+        `  ${b.benchmark}  ${b.dataset} (${b.models} model${b.models === 1 ? "" : "s"}): ${b.reason}`,
+      );
+    }
+  }
+  lines.push(`up to date: ${plan.current} result${plan.current === 1 ? "" : "s"} in the repository`);
+  for (const note of plan.notes) lines.push(`note: ${note}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,20 @@
+/**
+ * RFC 4180 CSV for the leaderboard's tables. Text that a spreadsheet would run as a formula
+ * (starting with = + - @, tab or carriage return) is prefixed with an apostrophe: model titles
+ * come from pull requests.
+ */
+export type CsvValue = string | number | boolean | null | undefined;
+
+function field(value: CsvValue): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
+  const lines = [header.map(field).join(",")];
+  for (const row of rows) lines.push(row.map(field).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}

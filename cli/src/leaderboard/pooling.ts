@@ -1,0 +1,228 @@
+/**
+ * One metric pooled across sites by the method the benchmark declares (`pooling`), on top of the
+ * statistics in ./stats: what each method needs from a site, what is left out and why, and the
+ * single number the rank bootstrap pools over a draw of sites.
+ */
+import type { MetricSpec, MetricValue } from "../governance/types.ts";
+import { type ConfusionCounts, type ProportionName, poolCounts } from "./stats/counts.ts";
+import { criticalZ } from "./stats/distributions.ts";
+import { histogramAuc, poolHistograms, type ScoreHistogram, sumHistograms } from "./stats/histogram.ts";
+import { caseWeightedMean } from "./stats/mean.ts";
+import { metaAnalysis } from "./stats/meta.ts";
+import type { Pooled } from "./types.ts";
+
+/** One site's value of a metric, with the cases it was computed on. */
+export interface SiteInput {
+  site: string;
+  value: MetricValue;
+  n: number;
+}
+
+export interface PoolOutcome {
+  pooled: Pooled | null;
+  /** What a reader must know: sites left out, one site only, no interval, or why nothing pooled. */
+  note: string | null;
+}
+
+/** Metric ids (and common synonyms) that `counts` pooling knows how to compute. */
+const PROPORTIONS: Record<string, ProportionName> = {
+  sensitivity: "sensitivity",
+  recall: "sensitivity",
+  tpr: "sensitivity",
+  specificity: "specificity",
+  tnr: "specificity",
+  accuracy: "accuracy",
+  ppv: "ppv",
+  precision: "ppv",
+  npv: "npv",
+};
+
+export function proportionOf(metric: string): ProportionName | undefined {
+  return PROPORTIONS[metric];
+}
+
+/** The statistic a site must report beside its value for the metric's pooling. */
+function usable(spec: MetricSpec, v: MetricValue): boolean {
+  if (v.value === null) return false;
+  switch (spec.pooling) {
+    case "histogram":
+      return v.histogram !== undefined;
+    case "counts":
+      return v.counts !== undefined;
+    case "meta":
+      return v.se !== undefined && v.se > 0;
+    case "mean":
+      return true;
+  }
+}
+
+const NEEDS: Record<MetricSpec["pooling"], string> = {
+  histogram: "score histogram (AUCs are never averaged)",
+  counts: "confusion counts",
+  meta: "standard error",
+  mean: "value",
+};
+
+/** Sites whose value the metric's pooling can use. */
+export function usableSites(spec: MetricSpec, sites: readonly SiteInput[]): SiteInput[] {
+  return sites.filter((s) => usable(spec, s.value));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Pools a metric over the sites given, by the benchmark's declared method. Sites without a
+ * value, or without the statistic the method needs, are left out and the note says how many.
+ */
+export function poolMetric(spec: MetricSpec, sites: readonly SiteInput[]): PoolOutcome {
+  const use = usableSites(spec, sites);
+  const notes: string[] = [];
+  const noValue = sites.filter((s) => s.value.value === null).length;
+  const noStatistic = sites.length - use.length - noValue;
+  if (noValue) notes.push(`${plural(noValue, "site")} reported no value`);
+  if (noStatistic) notes.push(`${plural(noStatistic, "site")} left out: no ${NEEDS[spec.pooling]}`);
+  const n = use.reduce((acc, s) => acc + (s.value.n ?? s.n), 0);
+  const done = (pooled: Pooled | null, extra?: string): PoolOutcome => {
+    if (extra) notes.push(extra);
+    else if (pooled && pooled.k === 1) notes.push("one site: nothing pooled");
+    return { pooled, note: notes.length ? `${notes.join("; ")}.` : null };
+  };
+  if (use.length === 0) return done(null, sites.length ? "nothing to pool" : "no results");
+  const k = use.length;
+  const pooledOf = (
+    method: Pooled["method"],
+    fields: Pick<Pooled, "estimate" | "ci_low" | "ci_high"> & Partial<Pooled>,
+  ): Pooled => ({
+    method,
+    estimator: fields.estimator ?? null,
+    estimate: fields.estimate,
+    ci_low: fields.ci_low,
+    ci_high: fields.ci_high,
+    tau2: fields.tau2 ?? null,
+    i2: fields.i2 ?? null,
+    q: fields.q ?? null,
+    k,
+    n,
+  });
+  switch (spec.pooling) {
+    case "histogram": {
+      const r = poolHistograms(
+        use.map((s) => ({ site: s.site, histogram: s.value.histogram as ScoreHistogram })),
+        { bins: spec.histogram_bins },
+      );
+      if (!r.ok) return done(null, r.error);
+      return done(pooledOf("histogram", { estimate: r.estimate, ci_low: r.ci_low, ci_high: r.ci_high }));
+    }
+    case "counts": {
+      const name = proportionOf(spec.id);
+      if (!name)
+        return done(null, `counts pooling knows ${Object.keys(PROPORTIONS).join(", ")}; not ${spec.id}`);
+      const r = poolCounts(use.map((s) => ({ site: s.site, counts: s.value.counts as ConfusionCounts })));
+      if (!r.ok) return done(null, r.error);
+      const p = r.pooled[name];
+      if (!p) return done(null, `the counts give no ${name} (zero denominator)`);
+      return done(pooledOf("counts", { estimate: p.estimate, ci_low: p.ci_low, ci_high: p.ci_high }));
+    }
+    case "meta": {
+      const r = metaAnalysis(
+        use.map((s) => ({ site: s.site, value: s.value.value as number, se: s.value.se as number })),
+      );
+      if (!r.ok) return done(null, r.error);
+      return done(
+        pooledOf("meta", {
+          estimator: r.estimator,
+          estimate: r.estimate,
+          ci_low: r.ci_low,
+          ci_high: r.ci_high,
+          tau2: r.tau2,
+          i2: r.i2,
+          q: r.q,
+        }),
+      );
+    }
+    case "mean": {
+      const r = caseWeightedMean(
+        use.map((s) => ({ site: s.site, value: s.value.value as number, n: s.value.n ?? s.n })),
+      );
+      if (!r.ok) return done(null, r.error);
+      return done(
+        pooledOf("mean", { estimate: r.estimate, ci_low: null, ci_high: null }),
+        r.k > 1 ? "case-weighted mean: no interval (sites report no standard errors)" : undefined,
+      );
+    }
+  }
+}
+
+/**
+ * A site's own 95% interval: the one it reported, else one computed from the statistic it
+ * reported (Hanley–McNeil from its histogram, Wilson from its counts, value ± z·se). Null when
+ * the site gave nothing to build one from.
+ */
+export function siteInterval(
+  spec: MetricSpec,
+  v: MetricValue,
+): { low: number; high: number; reported: boolean } | null {
+  if (v.value === null) return null;
+  if (v.ci) return { low: v.ci[0], high: v.ci[1], reported: true };
+  if (v.histogram) {
+    const r = histogramAuc(v.histogram);
+    if (r.ok) return { low: r.ci_low, high: r.ci_high, reported: false };
+  }
+  const name = proportionOf(spec.id);
+  if (v.counts && name) {
+    const r = poolCounts([{ site: "site", counts: v.counts }]);
+    const p = r.ok ? r.pooled[name] : null;
+    if (p) return { low: p.ci_low, high: p.ci_high, reported: false };
+  }
+  if (v.se !== undefined && v.se > 0) {
+    const z = criticalZ(0.95);
+    return { low: v.value - z * v.se, high: v.value + z * v.se, reported: false };
+  }
+  return null;
+}
+
+/**
+ * The pooled value of a draw of sites (duplicates included) for the rank bootstrap: the same
+ * method as `poolMetric`, reduced to the estimate. Sites must already be usable.
+ */
+export function drawPool(spec: MetricSpec): (draw: readonly SiteInput[]) => number | null {
+  switch (spec.pooling) {
+    case "histogram":
+      return (draw) => {
+        const r = histogramAuc(sumHistograms(draw.map((d) => d.value.histogram as ScoreHistogram)));
+        return r.ok ? r.estimate : null;
+      };
+    case "counts": {
+      const name = proportionOf(spec.id);
+      return (draw) => {
+        if (!name) return null;
+        const total: Required<ConfusionCounts> = { tp: 0, fp: 0, tn: 0, fn: 0 };
+        for (const d of draw) {
+          const c = d.value.counts as Required<ConfusionCounts>;
+          total.tp += c.tp;
+          total.fp += c.fp;
+          total.tn += c.tn;
+          total.fn += c.fn;
+        }
+        const r = poolCounts([{ site: "draw", counts: total }]);
+        return r.ok ? (r.pooled[name]?.estimate ?? null) : null;
+      };
+    }
+    case "meta":
+      return (draw) => {
+        const r = metaAnalysis(
+          draw.map((d) => ({ site: d.site, value: d.value.value as number, se: d.value.se as number })),
+        );
+        return r.ok ? r.estimate : null;
+      };
+    case "mean":
+      return (draw) => {
+        const r = caseWeightedMean(
+          draw.map((d) => ({ site: d.site, value: d.value.value as number, n: d.value.n ?? d.n })),
+        );
+        return r.ok ? r.estimate : null;
+      };
+  }
+}

@@ -1,0 +1,17 @@
+import { Option } from "commander";
+import type { WiringContext } from "./context.ts";
+
+/** `fedeval demo`: the whole federated evaluation on one machine. */
+export function wireDemo({ program, io, exit }: WiringContext): void {
+  program
+    .command("demo")
+    .description("play every role of a federated evaluation on this machine and build the leaderboard")
+    .option("--dir <dir>", "folder for the demo (replaced when it holds an earlier demo; default: a temp folder)")
+    .addOption(
+      new Option("--runner <runner>", "docker when an engine is reachable, else process").choices(["auto", "docker", "process"]).default("auto"),
+    )
+    .action(async (opts) => {
+      const { demoCommand } = await import("../commands/demo.ts");
+      exit(await demoCommand({ dir: opts.dir, runner: opts.runner, cwd: process.cwd() }, io));
+    });
+}

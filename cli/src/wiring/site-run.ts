@@ -1,0 +1,172 @@
+import { type Command, Option } from "commander";
+import type { WiringContext } from "./context.ts";
+
+/**
+ * A command group, created by whichever wiring module asks first: other modules add their
+ * subcommands to the same group (`outboxGroup(program).command("approve")...`) whatever the
+ * order of the WIRING array.
+ */
+function group(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** `fedeval dataset ...` (prepare, check, hash here; register elsewhere). */
+export const datasetGroup = (program: Command) =>
+  group(program, "dataset", "a site's datasets: prepare, check, hash");
+
+/** `fedeval outbox ...` (ls, show here; approve, reject elsewhere). */
+export const outboxGroup = (program: Command) =>
+  group(program, "outbox", "results computed at this site that have not left it yet");
+
+const runnerOption = () =>
+  new Option("--runner <runner>", "docker (isolated) or process (development only, no isolation)")
+    .choices(["docker", "process"])
+    .default("docker");
+
+/** The limit flags `dataset prepare` and `run` share. */
+function withLimits(cmd: Command): Command {
+  return cmd
+    .addOption(runnerOption())
+    .option("--gpus <gpus>", "give containers GPUs: all, a number, or device=ID[,ID]")
+    .option("--shm-size <size>", "size of /dev/shm (e.g. 2g); default: the container definition's, else 1g")
+    .option("--memory <size>", "memory limit per container (e.g. 16g); default 8g")
+    .option("--timeout <duration>", "time limit per task (e.g. 90m, 2h); default 1h")
+    .option("--max-output <size>", "limit on what a task writes (e.g. 20g)");
+}
+
+/**
+ * Whatever a Ctrl-C (or SIGTERM) interrupts: the running container is killed and removed, and the
+ * command stops cleanly. A second Ctrl-C exits at once.
+ */
+function interruptible(): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\ninterrupting: stopping the running container (Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** dataset prepare/check/hash, plan, run, outbox ls/show, doctor. */
+export function wireSiteRun({ program, io, exit }: WiringContext): void {
+  const env = process.env;
+  const dataset = datasetGroup(program);
+
+  withLimits(
+    dataset
+      .command("prepare")
+      .description(
+        "prepare raw data with a benchmark's preparation container and write the association to propose",
+      )
+      .requiredOption("--benchmark <id>", "benchmark")
+      .requiredOption("--site <id>", "your site")
+      .requiredOption("--data <dir>", "raw data folder (read-only to the container)")
+      .requiredOption("--labels <dir>", "raw labels folder (read-only to the container)")
+      .requiredOption("--name <id>", "id of the new dataset (e.g. north-general-2026q4)")
+      .option("--root <dir>", "governance repository", ".")
+      .option("--as <login>", "your GitHub login, recorded as requested_by"),
+  ).action(async (opts) => {
+    const { datasetPrepareCommand } = await import("../commands/dataset-prepare.ts");
+    const interrupt = interruptible();
+    try {
+      exit(await datasetPrepareCommand({ ...opts, cwd: process.cwd(), env, signal: interrupt.signal }, io));
+    } finally {
+      interrupt.done();
+    }
+  });
+
+  dataset
+    .command("check")
+    .description(
+      "re-hash a prepared dataset and compare with its preparation (and registration, with --root)",
+    )
+    .requiredOption("--benchmark <id>", "benchmark")
+    .requiredOption("--site <id>", "your site")
+    .requiredOption("--name <id>", "dataset id")
+    .option("--root <dir>", "also compare with the hash registered in this governance repository")
+    .action(async (opts) => {
+      const { datasetCheckCommand } = await import("../commands/dataset-check.ts");
+      exit(await datasetCheckCommand({ ...opts, cwd: process.cwd(), env }, io));
+    });
+
+  dataset
+    .command("hash")
+    .description("the fedeval-tree-v1 hash of a folder (and its MedPerf generated_uid)")
+    .argument("<dir>", "folder to hash")
+    .option("--json", "print JSON")
+    .action(async (dir: string, opts) => {
+      const { datasetHashCommand } = await import("../commands/dataset-hash.ts");
+      exit(await datasetHashCommand({ dir, json: Boolean(opts.json), cwd: process.cwd() }, io));
+    });
+
+  program
+    .command("plan")
+    .description("list the (benchmark, model, dataset) triples this site should run")
+    .requiredOption("--site <id>", "your site")
+    .option("--root <dir>", "governance repository", ".")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const { planCommand } = await import("../commands/plan.ts");
+      exit(await planCommand({ ...opts, cwd: process.cwd(), env }, io));
+    });
+
+  withLimits(
+    program
+      .command("run")
+      .description("run the plan: infer and evaluate each triple, hold the results in the outbox")
+      .requiredOption("--site <id>", "your site")
+      .option("--root <dir>", "governance repository (a git clone)", ".")
+      .option("--benchmark <id>", "only this benchmark")
+      .option("--model <id>", "only this model")
+      .option(
+        "--ignore-model-errors",
+        "keep a partial result (metrics null, model-error) when a model fails",
+      ),
+  ).action(async (opts) => {
+    const { runCommand } = await import("../commands/run.ts");
+    const interrupt = interruptible();
+    try {
+      exit(await runCommand({ ...opts, cwd: process.cwd(), env, signal: interrupt.signal }, io));
+    } finally {
+      interrupt.done();
+    }
+  });
+
+  const outbox = outboxGroup(program);
+  outbox
+    .command("ls")
+    .description("list the results waiting in the outbox")
+    .option("--site <id>", "only this site")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const { outboxListCommand } = await import("../commands/outbox-list.ts");
+      exit(await outboxListCommand({ ...opts, cwd: process.cwd(), env }, io));
+    });
+  outbox
+    .command("show")
+    .description("show a result exactly as it would be submitted, and what was dropped")
+    .argument("<id>", "outbox entry id (see outbox ls)")
+    .option("--site <id>", "the entry's site")
+    .action(async (id: string, opts) => {
+      const { outboxShowCommand } = await import("../commands/outbox-show.ts");
+      exit(await outboxShowCommand({ id, ...opts, cwd: process.cwd(), env }, io));
+    });
+
+  program
+    .command("doctor")
+    .description("check that this machine can run a site: Docker, GPUs, git, forge token, site key, disk")
+    .option("--site <id>", "also check this site's signing key")
+    .action(async (opts) => {
+      const { doctorCommand } = await import("../commands/doctor.ts");
+      exit(await doctorCommand({ ...opts, cwd: process.cwd(), env }, io));
+    });
+}

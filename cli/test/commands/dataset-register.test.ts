@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { type DatasetRegisterOptions, datasetRegisterCommand } from "../../src/commands/dataset-register.ts";
+import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
+import { UserError } from "../../src/errors.ts";
+import type { Dataset } from "../../src/governance/types.ts";
+import { toYaml } from "../../src/governance/yaml-write.ts";
+import { bufferIO } from "../../src/io.ts";
+import { workspace } from "../../src/workspace.ts";
+import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
+import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
+import { testDataset } from "../helpers/governance-tree.ts";
+import { NOW, SITE } from "../helpers/site-workspace.ts";
+
+const ID = "north-general-2027q1";
+const PATH = `benchmarks/${DEMO_BENCHMARK}/datasets/${ID}.yaml`;
+const BRANCH = `fedeval/${SITE}/dataset-${DEMO_BENCHMARK}-${ID}`;
+
+async function prepared(change?: (d: Dataset) => void) {
+  const env = await testEnv();
+  const gov = await governanceRemote(env);
+  const { approved_by: _a, ...dataset }: Dataset = {
+    ...testDataset(SITE),
+    id: ID,
+    status: "approved",
+    prepared_at: "2027-01-05T08:00:00Z",
+  };
+  change?.(dataset);
+  const dir = workspace(env).site(SITE).dataset(DEMO_BENCHMARK, ID);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "dataset.yaml"), toYaml(dataset));
+  return { env, ...gov };
+}
+
+describe("fedeval dataset register", () => {
+  let gh: FakeGitHub;
+  before(async () => {
+    gh = await startFakeGitHub({ login: "north-it" });
+  });
+  after(() => gh.close());
+
+  const register = async (
+    env: NodeJS.ProcessEnv,
+    root: string,
+    extra: Partial<DatasetRegisterOptions> = {},
+  ) => {
+    const io = bufferIO();
+    const code = await datasetRegisterCommand(
+      {
+        benchmark: DEMO_BENCHMARK,
+        site: SITE,
+        name: ID,
+        root,
+        dryRun: false,
+        env: { ...env, GITHUB_TOKEN: gh.token },
+        cwd: "/",
+
+        forge: "github",
+        githubApi: gh.apiUrl,
+        githubRepo: "demo-org/governance",
+        githubTiming: { unitMs: 1, pace: false },
+        ...extra,
+      },
+      io,
+    );
+    return { code, out: io.out.join("") };
+  };
+
+  it("proposes the prepared association as a pull request: status proposed, requested by the token's user, only that file", async () => {
+    const { env, root, remote } = await prepared();
+    const { code, out } = await register(env, root);
+    assert.equal(code, 0, out);
+    assert.deepEqual(branchFiles(remote, BRANCH, env), [PATH]);
+    const proposed = parse(remoteFile(remote, BRANCH, PATH, env) as string) as Dataset;
+    assert.equal(proposed.status, "proposed");
+    assert.equal(proposed.requested_by, "north-it");
+    assert.equal(proposed.approved_by, undefined);
+    const pr = gh.pulls.find((p) => p.head === BRANCH);
+    assert.equal(pr?.title, `Register dataset ${ID} (${SITE}) for ${DEMO_BENCHMARK}`);
+    assert.deepEqual(pr?.labels, ["fedeval", "dataset", `site:${SITE}`]);
+    assert.match(
+      pr?.body ?? "",
+      /- `num_cases`: 400\n- `label_counts`: \{&quot;effusion&quot;:120,&quot;no_effusion&quot;:280\}/,
+    );
+    assert.match(pr?.body ?? "", /\| prepared at \| 2027-01-05T08:00:00Z \|/);
+    assert.doesNotMatch(pr?.body ?? "", /MedPerf uid/);
+    // A re-run finds the same branch and pull request.
+    const again = await register(env, root);
+    assert.match(again.out, /branch .* is already on the remote\npull request #\d+ updated/);
+    assert.equal(gh.pulls.filter((p) => p.head === BRANCH).length, 1);
+  });
+
+  it("--dry-run prints the file and the pull request text and pushes nothing", async () => {
+    const { env, root, remote } = await prepared();
+    const { code, out } = await register(env, root, { dryRun: true, env });
+    assert.equal(code, 0);
+    assert.match(
+      out,
+      new RegExp(
+        `branch ${BRANCH} \\(new\\) against main\nfiles:\n--- ${PATH} ---\n# yaml-language-server: \\$schema=https://fedeval.dev/schemas/dataset.schema.json\nschema: fedeval/dataset@1\nid: ${ID}`,
+      ),
+    );
+    assert.match(out, /status: proposed/);
+    assert.match(out, /pull request: Register dataset/);
+    assert.deepEqual(remoteBranches(remote, env), ["main"]);
+  });
+
+  it("refuses, before pushing, what the pull request check would refuse (a statistic the benchmark does not publish)", async () => {
+    const { env, root, remote } = await prepared((d) => {
+      d.statistics = { ...d.statistics, patient_ages: { "83": 1 } };
+    });
+    await assert.rejects(
+      register(env, root),
+      (e: Error) =>
+        e instanceof UserError &&
+        e.message.includes(`${PATH}:`) &&
+        /statistic "patient_ages" is not in the benchmark.s statistics_published; it must stay at the site \[FE214\]/.test(
+          e.message,
+        ),
+    );
+    assert.deepEqual(remoteBranches(remote, env), ["main"]);
+  });
+
+  it("says to prepare the dataset first when the workspace has none", async () => {
+    const env = await testEnv();
+    const { root } = await governanceRemote(env);
+    await assert.rejects(
+      register(env, root, { name: "never-prepared" }),
+      /no prepared dataset at .*never-prepared\/dataset\.yaml; prepare it first with `fedeval dataset prepare/,
+    );
+  });
+});

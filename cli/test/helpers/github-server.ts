@@ -1,0 +1,238 @@
+/**
+ * A local HTTP server speaking the few GitHub REST endpoints fedeval uses, with fault injection:
+ *
+ *   GET   /user                                   the token's login
+ *   GET   /repos/:o/:r/pulls?head=o:branch&state=open
+ *   POST  /repos/:o/:r/pulls                      422 when an open pull request has the same head
+ *   PATCH /repos/:o/:r/pulls/:n
+ *   POST  /repos/:o/:r/issues/:n/labels
+ *   POST  /repos/:o/:r/issues/:n/comments
+ *   any   .../info/refs                           401 with WWW-Authenticate (git over HTTP without credentials)
+ *
+ * Faults are queued per method and path pattern: a status with headers and body, or a closed socket.
+ * Also a CONNECT proxy that records what it tunnels to, for the proxy test.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
+
+export type Fault = { status: number; headers?: Record<string, string>; body?: unknown } | { close: true };
+
+export interface Pull {
+  number: number;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  comments: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  authorization?: string;
+  userAgent?: string;
+}
+
+export interface FakeGitHub {
+  apiUrl: string;
+  token: string;
+  pulls: Pull[];
+  requests: RecordedRequest[];
+  /** Answers the next `times` requests matching `method` and `path` with `fault`. */
+  fail(method: string, path: RegExp, fault: Fault, times?: number): void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+function stop(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startFakeGitHub(
+  opts: { owner?: string; repo?: string; login?: string; token?: string } = {},
+): Promise<FakeGitHub> {
+  const owner = opts.owner ?? "demo-org";
+  const repo = opts.repo ?? "governance";
+  const token = opts.token ?? "test-token";
+  const pulls: Pull[] = [];
+  const requests: RecordedRequest[] = [];
+  const faults: { method: string; path: RegExp; fault: Fault; left: number }[] = [];
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const pullJson = (p: Pull) => ({
+    number: p.number,
+    html_url: `https://github.example/${owner}/${repo}/pull/${p.number}`,
+    title: p.title,
+    body: p.body,
+    state: p.state,
+    head: { ref: p.head, label: `${owner}:${p.head}` },
+    base: { ref: p.base },
+    labels: p.labels.map((name) => ({ name })),
+  });
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    if (url.pathname.endsWith("/info/refs")) {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"' });
+      res.end("authentication required");
+      return;
+    }
+    const body = await readBody(req).catch(() => undefined);
+    requests.push({
+      method,
+      path: `${url.pathname}${url.search}`,
+      body,
+      authorization: req.headers.authorization,
+      userAgent: req.headers["user-agent"],
+    });
+    const fault = faults.find((f) => f.left > 0 && f.method === method && f.path.test(url.pathname));
+    if (fault) {
+      fault.left--;
+      if ("close" in fault.fault) {
+        req.socket.destroy();
+        return;
+      }
+      json(
+        res,
+        fault.fault.status,
+        fault.fault.body ?? { message: `injected ${fault.fault.status}` },
+        fault.fault.headers,
+      );
+      return;
+    }
+    if (req.headers.authorization !== `token ${token}`) return json(res, 401, { message: "Bad credentials" });
+    const base = `/repos/${owner}/${repo}`;
+    if (method === "GET" && url.pathname === "/user")
+      return json(res, 200, { login: opts.login ?? "test-user" });
+    if (url.pathname === `${base}/pulls`) {
+      if (method === "GET") {
+        const head = url.searchParams.get("head");
+        const state = url.searchParams.get("state") ?? "open";
+        return json(
+          res,
+          200,
+          pulls
+            .filter((p) => (!head || `${owner}:${p.head}` === head) && (state === "all" || p.state === state))
+            .map(pullJson),
+        );
+      }
+      if (method === "POST") {
+        const b = body as { head: string; base: string; title: string; body?: string };
+        if (pulls.some((p) => p.head === b.head && p.state === "open")) {
+          return json(res, 422, {
+            message: "Validation Failed",
+            errors: [
+              {
+                resource: "PullRequest",
+                code: "custom",
+                message: `A pull request already exists for ${owner}:${b.head}.`,
+              },
+            ],
+          });
+        }
+        const p: Pull = {
+          number: pulls.length + 1,
+          head: b.head,
+          base: b.base,
+          title: b.title,
+          body: b.body ?? "",
+          state: "open",
+          labels: [],
+          comments: [],
+        };
+        pulls.push(p);
+        return json(res, 201, pullJson(p));
+      }
+    }
+    const pull = /^\/repos\/[^/]+\/[^/]+\/(?:pulls|issues)\/(\d+)(\/labels|\/comments)?$/.exec(url.pathname);
+    const p = pull ? pulls.find((x) => x.number === Number(pull[1])) : undefined;
+    if (pull && p) {
+      if (method === "PATCH" && !pull[2]) {
+        Object.assign(p, body as Partial<Pull>);
+        return json(res, 200, pullJson(p));
+      }
+      if (method === "POST" && pull[2] === "/labels") {
+        for (const l of (body as { labels: string[] }).labels) if (!p.labels.includes(l)) p.labels.push(l);
+        return json(
+          res,
+          200,
+          p.labels.map((name) => ({ name })),
+        );
+      }
+      if (method === "POST" && pull[2] === "/comments") {
+        p.comments.push((body as { body: string }).body);
+        return json(res, 201, { id: p.comments.length, body: (body as { body: string }).body });
+      }
+    }
+    json(res, 404, { message: "Not Found" });
+  });
+  const port = await listen(server);
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    token,
+    pulls,
+    requests,
+    fail(method, path, fault, times = 1) {
+      faults.push({ method, path, fault, left: times });
+    },
+    close: () => stop(server),
+  };
+}
+
+/** An HTTP proxy that tunnels CONNECT requests and records their targets. */
+export async function startConnectProxy(): Promise<{
+  url: string;
+  tunnels: string[];
+  close(): Promise<void>;
+}> {
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((_req, res) => {
+    res.writeHead(405);
+    res.end();
+  });
+  server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const target = req.url ?? "";
+    tunnels.push(target);
+    const [host, port] = target.split(":");
+    const upstream = connect(Number(port), host as string, () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => s.destroy());
+    }
+  });
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tunnels,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return stop(server);
+    },
+  };
+}

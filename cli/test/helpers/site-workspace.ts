@@ -1,0 +1,54 @@
+/** A site workspace for tests: the demo site key installed, pending outbox entries. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { DEMO_SITES, demoSiteKey } from "../../src/demo/demo-governance.ts";
+import { Outbox, type OutboxEntry, outboxEntryId } from "../../src/execution/outbox.ts";
+import type { Result } from "../../src/governance/types.ts";
+import type { PendingResult } from "../../src/results/build-result.ts";
+import { workspace } from "../../src/workspace.ts";
+import { testDataset, testResult } from "./governance-tree.ts";
+
+export const SITE = "north-general";
+/** After the test results finished (2026-11-20T01:07:12Z) and after the demo keys were created. */
+export const NOW = new Date("2026-11-21T10:00:00Z");
+export const OWNER = DEMO_SITES.find((s) => s.id === SITE)?.owners[0] as string;
+
+/** Installs the demo site's private key (`demo-1`, listed in sites/<site>.yaml) with mode 0600. */
+export async function installDemoKey(env: NodeJS.ProcessEnv, site = SITE): Promise<string> {
+  const keys = workspace(env).site(site).keys;
+  await mkdir(keys, { recursive: true, mode: 0o700 });
+  const file = `${keys}/demo-1.pem`;
+  await writeFile(file, demoSiteKey(site).privateKey.export({ format: "pem", type: "pkcs8" }), {
+    mode: 0o600,
+  });
+  return file;
+}
+
+export function outboxOf(env: NodeJS.ProcessEnv, site = SITE): Outbox {
+  return new Outbox(workspace(env).site(site).outbox);
+}
+
+/** A pending entry for the test dataset of `site` and `model`, as `fedeval run` would write it. */
+export function pendingEntry(
+  model: string,
+  runId: string,
+  site = SITE,
+  change?: (r: PendingResult) => void,
+): OutboxEntry {
+  const dataset = testDataset(site);
+  const { approval: _a, signature: _s, ...pending } = testResult(dataset, model, false) as Result;
+  change?.(pending);
+  return {
+    id: outboxEntryId(pending.benchmark.id, dataset.id, model, runId),
+    state: "pending",
+    site,
+    run_id: runId,
+    created_at: "2026-11-20T01:07:13Z",
+    result: pending,
+    dropped: [],
+  };
+}
+
+export async function addPending(env: NodeJS.ProcessEnv, entries: OutboxEntry[]): Promise<void> {
+  const outbox = outboxOf(env, entries[0]?.site);
+  for (const e of entries) await outbox.add(e);
+}

@@ -1,0 +1,375 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
+import type { Model, Result } from "../../src/governance/types.ts";
+import { toYaml } from "../../src/governance/yaml-write.ts";
+import { collectLeaderboard } from "../../src/leaderboard/build.ts";
+import { drawPool } from "../../src/leaderboard/pooling.ts";
+import { poolCounts } from "../../src/leaderboard/stats/counts.ts";
+import { poolHistograms } from "../../src/leaderboard/stats/histogram.ts";
+import { metaAnalysis } from "../../src/leaderboard/stats/meta.ts";
+import { bootstrapRanks } from "../../src/leaderboard/stats/ranks.ts";
+import type { BenchmarkBoard, ModelBoard } from "../../src/leaderboard/types.ts";
+import { memoryLogger } from "../../src/logger.ts";
+import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { testDataset } from "../helpers/governance-tree.ts";
+import {
+  BENCHMARK,
+  counts,
+  ece,
+  histogram,
+  laterDataset,
+  MODELS,
+  makeBoardTree,
+  result,
+  resultFile,
+  resultPath,
+  SHIFT,
+  SITES,
+} from "./fixture.ts";
+
+async function board(root: string, allowUnsigned = false): Promise<BenchmarkBoard> {
+  const { leaderboard } = await collectLeaderboard({ root, allowUnsigned, logger: memoryLogger() });
+  assert.equal(leaderboard.benchmarks.length, 1);
+  return leaderboard.benchmarks[0] as BenchmarkBoard;
+}
+
+function model(b: BenchmarkBoard, id: string): ModelBoard {
+  const m = b.models.find((x) => x.id === id);
+  assert.ok(m, `model ${id} on the board`);
+  return m;
+}
+
+const shift = (m: string, site: number) => (SHIFT[m] as number[])[site] as number;
+
+function editModel(files: Map<string, string>, id: string, change: (m: Model) => void): void {
+  const path = `benchmarks/${BENCHMARK}/models/${id}.yaml`;
+  const data = parse(files.get(path) as string) as Model;
+  change(data);
+  files.set(path, toYaml(data));
+}
+
+describe("aggregation of the demo tree", async () => {
+  const root = await makeBoardTree();
+  const b = await board(root);
+
+  test("the fixture is a valid governance tree (so the leaderboard reads what validate accepts)", async () => {
+    const report = await validateRepository({ root });
+    assert.deepEqual(report.diagnostics, []);
+  });
+
+  test("counts every result, leaves nothing out, lists the sites", () => {
+    assert.equal(b.results.included, 9);
+    assert.equal(b.results.unverified, 0);
+    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      b.sites.map((s) => s.id),
+      [...SITES].sort(),
+    );
+    assert.equal(b.primary_metric, "auc");
+    assert.deepEqual(b.comparable_versions, [1]);
+  });
+
+  test("pooled sensitivity equals the hand calculation from summed counts", () => {
+    // effusion-net-v2's 120 positives per site start at bins 9, 8 and 10 (6 per bin, the rest in
+    // bin 19); a positive is a true positive from bin 10 up. By hand: tp = 120 − 6·(bins below 10
+    // that hold positives) = 120 − 6, 120 − 12, 120 − 0; fn = 120 − tp.
+    assert.deepEqual(
+      [9, 8, 10].map((s) => counts(s).tp),
+      [114, 108, 120],
+    );
+    const p = model(b, "effusion-net-v2").metrics.sensitivity?.pooled;
+    assert.ok(p);
+    assert.equal(p.method, "counts");
+    assert.equal(p.estimate, (114 + 108 + 120) / 360);
+    // Wilson 95% interval by hand: p = 0.95, n = 360, z = 1.959964
+    const z = 1.959963984540054;
+    const phat = 342 / 360;
+    const centre = (phat + (z * z) / 720) / (1 + (z * z) / 360);
+    const half = (z / (1 + (z * z) / 360)) * Math.sqrt((phat * (1 - phat)) / 360 + (z * z) / (4 * 360 * 360));
+    assert.ok(Math.abs((p.ci_low as number) - (centre - half)) < 1e-12);
+    assert.ok(Math.abs((p.ci_high as number) - (centre + half)) < 1e-12);
+    assert.deepEqual([p.tau2, p.i2, p.k, p.n], [null, null, 3, 1200]);
+  });
+
+  test("pooled AUC, sensitivity and ECE equal the stats functions on the same inputs", () => {
+    for (const [i, id] of MODELS.entries()) {
+      const m = model(b, id);
+      const auc = poolHistograms(
+        SITES.map((site, s) => ({ site, histogram: histogram(shift(id, s)) })),
+        { bins: 20 },
+      );
+      assert.ok(auc.ok);
+      assert.deepEqual(m.metrics.auc?.pooled, {
+        method: "histogram",
+        estimator: null,
+        estimate: auc.estimate,
+        ci_low: auc.ci_low,
+        ci_high: auc.ci_high,
+        tau2: null,
+        i2: null,
+        q: null,
+        k: 3,
+        n: 1200,
+      });
+      const sens = poolCounts(SITES.map((site, s) => ({ site, counts: counts(shift(id, s)) })));
+      assert.ok(sens.ok);
+      assert.equal(m.metrics.sensitivity?.pooled?.estimate, sens.pooled.sensitivity?.estimate);
+      assert.equal(m.metrics.specificity?.pooled?.estimate, sens.pooled.specificity?.estimate);
+      const meta = metaAnalysis(SITES.map((site, s) => ({ site, ...ece(i, s) })));
+      assert.ok(meta.ok);
+      assert.deepEqual(m.metrics.ece?.pooled, {
+        method: "meta",
+        estimator: "REML",
+        estimate: meta.estimate,
+        ci_low: meta.ci_low,
+        ci_high: meta.ci_high,
+        tau2: meta.tau2,
+        i2: meta.i2,
+        q: meta.q,
+        k: 3,
+        n: 1200,
+      });
+      assert.ok((meta.tau2 as number) > 0, "the fixture has between-site heterogeneity");
+    }
+  });
+
+  test("per-site values carry n, dataset, the site's own interval and verification", () => {
+    const sites = model(b, "shortcut-cnn").metrics.auc?.sites ?? [];
+    assert.deepEqual(
+      sites.map((s) => [s.site, s.dataset, s.n, s.verified, s.ci_reported]),
+      [...SITES].sort().map((site) => [site, `${site}-2026q4`, 400, true, false]),
+    );
+    for (const s of sites)
+      assert.ok((s.ci_low as number) < (s.value as number) && (s.value as number) < (s.ci_high as number));
+    const cell = model(b, "shortcut-cnn").cells.find((c) => c.site === "north-general");
+    assert.ok(cell);
+    assert.equal(cell.file, resultPath("north-general-2026q4", "shortcut-cnn"));
+    assert.equal(cell.signature, "verified");
+    assert.equal(cell.key, "demo-1");
+    assert.equal(cell.dataset_hash, testDataset("north-general").hash);
+  });
+
+  test("worst site and spread: shortcut-cnn is worst at east-valley (its positives start at bin 2 there)", () => {
+    const spread = model(b, "shortcut-cnn").metrics.auc?.spread;
+    assert.equal(spread?.worst.site, "east-valley");
+    const values = model(b, "shortcut-cnn").metrics.auc?.sites.map((s) => s.value as number) ?? [];
+    assert.equal(spread?.worst.value, Math.min(...values));
+    assert.equal(spread?.range, Math.max(...values) - Math.min(...values));
+  });
+
+  test("rank intervals are the seeded site bootstrap of the pooled primary metric", () => {
+    const inputs = MODELS.map((id) => ({
+      model: id,
+      sites: new Map(
+        SITES.map((site, s) => [
+          site,
+          { site, n: 400, value: { value: 0, histogram: histogram(shift(id, s)) } },
+        ]),
+      ),
+    }));
+    const expected = bootstrapRanks(inputs, {
+      pool: drawPool({ id: "auc", group: "accuracy", direction: "higher", pooling: "histogram" }),
+      direction: "higher",
+      seed: 20261121,
+      replicates: 1000,
+    });
+    assert.deepEqual(
+      b.models.map((m) => [m.id, m.rank?.rank, m.rank?.low, m.rank?.high, m.rank?.tie_group]),
+      expected.map((r) => [r.model, r.rank, r.rank_low, r.rank_high, r.group]),
+    );
+    assert.equal(b.models[0]?.id, "effusion-net-v2");
+    assert.deepEqual(
+      b.ranking.cohorts.map((c) => [c.id, c.main, c.ranked, c.sites.length]),
+      [["c1", true, true, 3]],
+    );
+    for (const m of b.models) assert.deepEqual(m.coverage, { sites: 3, of: 3, full: true, cohort: "c1" });
+  });
+
+  test("subgroups: suppressed cells are listed as suppressed, never as zero; AUC cells are not averaged", () => {
+    const m = model(b, "effusion-net-v2");
+    const vendor = m.subgroups.find((s) => s.metric === "auc" && s.stratum === "scanner_vendor");
+    assert.ok(vendor);
+    for (const s of vendor.sites) {
+      assert.deepEqual(s.suppressed, ["vendor-c"]);
+      assert.equal(s.gap, null, "one visible cell: no gap");
+      assert.deepEqual(
+        s.cells.find((c) => c.cell === "vendor-c"),
+        { cell: "vendor-c", n: null, value: null, suppressed: true },
+      );
+    }
+    const sex = m.subgroups.find((s) => s.metric === "auc" && s.stratum === "sex");
+    assert.ok(sex);
+    assert.equal(sex.pooled, null);
+    assert.match(sex.pooled_note ?? "", /never averaged/);
+    // effusion-net-v2 is the demo's second model: F is 0.04 below the site AUC, M 0.01 above
+    assert.equal(MODELS.indexOf("effusion-net-v2"), 1);
+    assert.ok(Math.abs((sex.largest?.gap as number) - 0.05) < 1e-12);
+    // sensitivity cells carry counts, so they pool exactly: F 126/180, M 144/180
+    const sens = m.subgroups.find((s) => s.metric === "sensitivity" && s.stratum === "sex");
+    assert.equal(sens?.pooled?.lowest?.value, 126 / 180);
+    assert.equal(sens?.pooled?.highest?.value, 144 / 180);
+  });
+
+  test("efficiency: case-weighted latency and the hardware per site", () => {
+    const e = model(b, "reference-logistic").efficiency;
+    // latency 20 + 10·site + the model's index (0 for the reference) at 400 cases each
+    assert.equal(e.latency_ms_per_case?.estimate, (20 + 30 + 40) / 3);
+    assert.deepEqual(e.hardware, [
+      { cpu: "16 x Xeon", gpu: null, memory_gb: null, sites: 2 },
+      { cpu: "16 x Xeon", gpu: "NVIDIA L4", memory_gb: null, sites: 1 },
+    ]);
+  });
+
+  test("the same repository gives the same leaderboard", async () => {
+    assert.deepEqual(await board(root), b);
+  });
+});
+
+describe("results that do not verify", async () => {
+  const tamper = (files: Map<string, string>) => {
+    // changed after signing: the signature no longer matches the bytes
+    const path = resultPath("east-valley-2026q4", "shortcut-cnn");
+    const data = parse(files.get(path) as string) as Result;
+    (data.metrics.auc as { value: number }).value = 0.99;
+    files.set(path, resultFile(data));
+    // never signed
+    const unsigned = result({
+      model: "reference-logistic",
+      dataset: testDataset("south-coast"),
+      shift: shift("reference-logistic", 2),
+      sign: false,
+    });
+    files.set(resultPath("south-coast-2026q4", "reference-logistic"), resultFile(unsigned));
+  };
+  const root = await makeBoardTree(tamper);
+
+  test("are left out and counted, each with its reason", async () => {
+    const b = await board(root);
+    assert.equal(b.results.included, 7);
+    assert.equal(b.results.excluded.unsigned, 1);
+    assert.equal(b.results.excluded["signature-invalid"], 1);
+    assert.deepEqual(
+      b.results.excluded_files.map((f) => [f.file, f.reason]),
+      [
+        [resultPath("east-valley-2026q4", "shortcut-cnn"), "signature-invalid"],
+        [resultPath("south-coast-2026q4", "reference-logistic"), "unsigned"],
+      ],
+    );
+    assert.equal(model(b, "shortcut-cnn").cells.length, 2);
+    assert.ok(!model(b, "shortcut-cnn").metrics.auc?.sites.some((s) => s.site === "east-valley"));
+  });
+
+  test("models left with different sites are not ranked against each other, and say so", async () => {
+    const b = await board(root);
+    const full = model(b, "effusion-net-v2");
+    assert.deepEqual(full.coverage, { sites: 3, of: 3, full: true, cohort: "c1" });
+    for (const id of ["shortcut-cnn", "reference-logistic"]) {
+      const m = model(b, id);
+      assert.equal(m.ranked, false);
+      assert.equal(m.rank, null);
+      assert.equal(m.coverage.full, false);
+      assert.match(m.note ?? "", /not ranked: no other model reports auc on the same 2 sites/);
+    }
+    assert.equal(b.ranking.cohorts.length, 3);
+    assert.ok(b.ranking.cohorts.every((c) => !c.ranked));
+  });
+
+  test("two models missing the same site form a partial-coverage cohort ranked among themselves", async () => {
+    const root2 = await makeBoardTree((files) => {
+      files.delete(resultPath("south-coast-2026q4", "reference-logistic"));
+      files.delete(resultPath("south-coast-2026q4", "shortcut-cnn"));
+    });
+    const b = await board(root2);
+    const [c1, c2] = b.ranking.cohorts;
+    assert.deepEqual([c1?.models.length, c1?.sites.length, c1?.ranked], [2, 2, true]);
+    assert.deepEqual([c2?.models, c2?.ranked], [["effusion-net-v2"], false]);
+    const m = model(b, "reference-logistic");
+    assert.equal(m.rank?.cohort, "c1");
+    assert.match(
+      m.note ?? "",
+      /partial coverage: 2 of 3 sites; ranked only among the 2 models with the same sites/,
+    );
+  });
+
+  test("--allow-unsigned includes them, marked unverified", async () => {
+    const b = await board(root, true);
+    assert.equal(b.results.included, 9);
+    assert.equal(b.results.unverified, 2);
+    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0]);
+    const tampered = model(b, "shortcut-cnn").cells.find((c) => c.site === "east-valley");
+    assert.deepEqual([tampered?.signature, tampered?.verified], ["invalid", false]);
+    assert.match(tampered?.signature_detail ?? "", /changed after signing/);
+    const unsigned = model(b, "reference-logistic").cells.find((c) => c.site === "south-coast");
+    assert.deepEqual([unsigned?.signature, unsigned?.verified, unsigned?.key], ["unsigned", false, null]);
+    assert.equal(
+      model(b, "shortcut-cnn").metrics.auc?.sites.find((s) => s.site === "east-valley")?.verified,
+      false,
+    );
+  });
+});
+
+describe("models and datasets that are not approved, versions", () => {
+  test("a suspended model is shown, pooled, and never ranked", async () => {
+    const root = await makeBoardTree((files) =>
+      editModel(files, "effusion-net-v2", (m) => {
+        m.status = "suspended";
+      }),
+    );
+    const b = await board(root);
+    const m = model(b, "effusion-net-v2");
+    assert.deepEqual([m.status, m.ranked, m.rank], ["suspended", false, null]);
+    assert.match(m.note ?? "", /suspended: shown for the record, not ranked/);
+    assert.ok(m.metrics.auc?.pooled);
+    assert.equal(b.models.at(-1)?.id, "effusion-net-v2", "listed after the approved models");
+    assert.deepEqual(b.ranking.cohorts[0]?.models, ["reference-logistic", "shortcut-cnn"]);
+    assert.equal(model(b, "reference-logistic").rank?.rank, 1);
+  });
+
+  test("results of a version the benchmark does not declare comparable are left out", async () => {
+    const root = await makeBoardTree((files) => {
+      const path = `benchmarks/${BENCHMARK}/benchmark.yaml`;
+      files.set(path, (files.get(path) as string).replace(/^version: 1$/m, "version: 2"));
+    });
+    const b = await board(root);
+    assert.equal(b.results.included, 0);
+    assert.equal(b.results.excluded["incomparable-version"], 9);
+    const comparable = await makeBoardTree((files) => {
+      const path = `benchmarks/${BENCHMARK}/benchmark.yaml`;
+      files.set(
+        path,
+        (files.get(path) as string).replace(/^version: 1$/m, "version: 2\ncomparable_with:\n  - 1"),
+      );
+    });
+    const c = await board(comparable);
+    assert.deepEqual([c.results.included, c.comparable_versions], [9, [2, 1]]);
+  });
+});
+
+describe("drift across a site's datasets", () => {
+  test("the latest dataset's run is on the leaderboard, earlier runs feed drift and alerts", async () => {
+    const later = laterDataset("north-general");
+    const runs = MODELS.map((m) =>
+      result({
+        model: m,
+        dataset: later,
+        shift: m === "effusion-net-v2" ? 4 : shift(m, SITES.indexOf("north-general")),
+        finishedAt: "2027-01-10T00:00:00Z",
+      }),
+    );
+    const root = await makeBoardTree(undefined, { datasets: [later], results: runs });
+    const b = await board(root);
+    assert.equal(b.results.included, 9);
+    assert.equal(b.results.earlier_runs, 3);
+    const m = model(b, "effusion-net-v2");
+    assert.equal(m.cells.find((c) => c.site === "north-general")?.dataset, later.id);
+    assert.equal(b.drift.series.length, 3);
+    assert.equal(b.drift.alerts.length, 1);
+    const [alert] = b.drift.alerts;
+    assert.equal(alert?.model, "effusion-net-v2");
+    assert.equal(alert?.site, "north-general");
+    assert.deepEqual([alert?.baseline.dataset, alert?.run.dataset], ["north-general-2026q4", later.id]);
+    assert.equal(alert?.drop, (alert?.baseline.value as number) - (alert?.run.value as number));
+    assert.ok((alert?.drop as number) > 0.05);
+  });
+});

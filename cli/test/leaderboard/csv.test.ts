@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { toCsv } from "../../src/leaderboard/csv.ts";
+
+test("CSV quotes commas, quotes and line breaks (RFC 4180), CRLF rows", () => {
+  assert.equal(
+    toCsv(
+      ["a", "b"],
+      [
+        ["x,y", 'say "hi"'],
+        ["line\nbreak", 1.5],
+      ],
+    ),
+    'a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",1.5\r\n',
+  );
+});
+
+test("null, undefined and non-finite numbers are empty; booleans are words", () => {
+  assert.equal(toCsv(["a", "b", "c", "d"], [[null, undefined, Number.NaN, true]]), "a,b,c,d\r\n,,,true\r\n");
+});
+
+test("text a spreadsheet would run as a formula is defused; negative numbers are not", () => {
+  assert.equal(
+    toCsv(["t"], [['=HYPERLINK("x")'], ["+1"], ["@sum"], ["-2"], [-2]]),
+    't\r\n"\'=HYPERLINK(""x"")"\r\n\'+1\r\n\'@sum\r\n\'-2\r\n-2\r\n',
+  );
+});
