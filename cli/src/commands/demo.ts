@@ -7,6 +7,8 @@ import type { Leaderboard } from "../leaderboard/types.ts";
 export interface DemoCommandOptions {
   dir?: string;
   runner: "auto" | "docker" | "process";
+  /** Copy the final governance tree into this folder (how this repository's own tree is made). */
+  exportTo?: string;
   cwd: string;
 }
 
@@ -40,11 +42,13 @@ export function leaderboardTable(board: Leaderboard): string {
 export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Promise<number> {
   const dir = resolve(opts.cwd, opts.dir ?? join(tmpdir(), "fedeval-demo"));
   const started = performance.now();
-  const outcome = await runDemo({ dir, runner: opts.runner, logger: io.logger });
+  const exportTo = opts.exportTo ? resolve(opts.cwd, opts.exportTo) : undefined;
+  const outcome = await runDemo({ dir, runner: opts.runner, logger: io.logger, exportTo });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   io.stdout(`\n${leaderboardTable(outcome.leaderboard as Leaderboard)}\n`);
   io.stdout(`leaderboard: ${join(outcome.pages, "index.html")}\n`);
   io.stdout(`governance repository (bare git remote): ${outcome.remote}\n`);
   io.stdout(`runner: ${outcome.runner}; everything is in ${outcome.dir} (${seconds} s)\n`);
+  if (exportTo) io.stdout(`governance tree copied to ${exportTo} (sites/, benchmarks/)\n`);
   return 0;
 }

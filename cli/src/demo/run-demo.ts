@@ -16,7 +16,7 @@
  * --changed-since main --author <who opened it>` (what the GitHub Action does), then merges.
  */
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { type SimpleGit, simpleGit } from "simple-git";
@@ -47,6 +47,8 @@ export interface DemoOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   docker?: Docker;
+  /** Also copy the final governance tree (sites/ and benchmarks/) into this folder. */
+  exportTo?: string;
 }
 
 export interface DemoOutcome {
@@ -236,6 +238,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   const pages = join(dir, "leaderboard");
   await fedeval(["leaderboard", "build", committee.root, "--out", pages]);
   const leaderboard = JSON.parse(await readFile(join(pages, "leaderboard.json"), "utf8"));
+  if (opts.exportTo) {
+    for (const folder of ["sites", `benchmarks/${B}`]) {
+      await rm(join(opts.exportTo, folder), { recursive: true, force: true });
+      await cp(join(committee.root, folder), join(opts.exportTo, folder), { recursive: true });
+    }
+  }
   return { runner, dir, remote, pages, leaderboard };
 }
 

@@ -10,8 +10,9 @@ export function wireDemo({ program, io, exit }: WiringContext): void {
     .addOption(
       new Option("--runner <runner>", "docker when an engine is reachable, else process").choices(["auto", "docker", "process"]).default("auto"),
     )
+    .option("--export <dir>", "also copy the final governance tree (sites/, benchmarks/) into this folder")
     .action(async (opts) => {
       const { demoCommand } = await import("../commands/demo.ts");
-      exit(await demoCommand({ dir: opts.dir, runner: opts.runner, cwd: process.cwd() }, io));
+      exit(await demoCommand({ dir: opts.dir, runner: opts.runner, exportTo: opts.export, cwd: process.cwd() }, io));
     });
 }
