@@ -15,7 +15,7 @@
 import type { Diagnostic } from "../diagnostics.ts";
 import type { FileChange, GitHistory } from "../forge/git-history.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
-import type { GovernanceIndex } from "../governance/loader.ts";
+import type { Entry, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
 import { diagnosticAt, diagnosticAtPath, parseYaml } from "../governance/yaml-source.ts";
 import { ruleName } from "./rules.ts";
@@ -56,6 +56,13 @@ export async function checkOwnership(
   };
   const ownerOf = async <T>(file: string, now: T | undefined): Promise<T | undefined> =>
     (await before<T>(file)) ?? now;
+
+  /** An owner who is not on the committee may propose an association, never approve it. */
+  const proposeOnly = (entry: Entry<Model | Dataset>, role: string) => {
+    if (entry.data.status === "proposed") return;
+    const message = `${author.login} ${role} and may only propose it (status: proposed); approval is the committee's`;
+    out.push(diagnosticAtPath(entry.source, ["status"], "FE402", ruleName("FE402"), message));
+  };
 
   for (const change of changes) {
     const where = classifyPath(change.file);
@@ -99,16 +106,8 @@ export async function checkOwnership(
       const owners = (await before<Model>(change.file))?.owner ?? now?.data.owner;
       if (!isPrincipal(author, owners)) {
         deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
-      } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
-        out.push(
-          diagnosticAtPath(
-            now.source,
-            ["status"],
-            "FE402",
-            ruleName("FE402"),
-            `${author.login} owns this model and may only propose it (status: proposed); approval is the committee's`,
-          ),
-        );
+      } else if (change.status !== "deleted" && now) {
+        proposeOnly(now, "owns this model");
       }
       continue;
     }
@@ -121,16 +120,8 @@ export async function checkOwnership(
         : undefined;
       if (!isPrincipal(author, site?.owners)) {
         deny(`only the owners of the dataset's site or the committee of benchmark ${where.benchmark} may`);
-      } else if (change.status !== "deleted" && now && now.data.status !== "proposed") {
-        out.push(
-          diagnosticAtPath(
-            now.source,
-            ["status"],
-            "FE402",
-            ruleName("FE402"),
-            `${author.login} owns this dataset's site and may only propose it (status: proposed); approval is the committee's`,
-          ),
-        );
+      } else if (change.status !== "deleted" && now) {
+        proposeOnly(now, "owns this dataset's site");
       }
       continue;
     }
