@@ -4,8 +4,34 @@
 // repository as it is. So it is written only on request, never by an install or a test run:
 //   node scripts/build.mjs --action        also rebuild action/dist/index.js
 //   node scripts/build.mjs --check-action  exit 1 when action/dist/index.js differs from a fresh build
+//
+// Both bundles carry the schema validators compiled at build time: cli/src/validate/schema-validators.ts,
+// which compiles them at runtime, is replaced by the module its standaloneValidatorsModule() writes.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { tsImport } from "tsx/esm/api";
+
+const validatorsPath = fileURLToPath(new URL("../cli/src/validate/schema-validators.ts", import.meta.url));
+const { standaloneValidatorsModule } = await tsImport(validatorsPath, import.meta.url);
+const validatorsModule = standaloneValidatorsModule();
+
+/** Resolves the runtime-compiling validators module to the precompiled one. */
+const precompiledValidators = {
+  name: "precompiled-validators",
+  setup(b) {
+    b.onResolve({ filter: /\/schema-validators\.ts$/ }, () => ({
+      // `.mjs`: esbuild then imports CommonJS modules as Node does (default = module.exports).
+      path: "schema-validators.mjs",
+      namespace: "precompiled-validators",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "precompiled-validators" }, () => ({
+      contents: validatorsModule,
+      resolveDir: fileURLToPath(new URL("../cli/src/validate/", import.meta.url)),
+      loader: "js",
+    }));
+  },
+};
 
 /** One self-contained ESM file: every dependency inlined, `require` provided for bundled CommonJS. */
 const actionOptions = {
@@ -15,8 +41,18 @@ const actionOptions = {
   format: "esm",
   platform: "node",
   target: "node20",
+  plugins: [precompiledValidators],
+  // dockerode's ssh2 loads optional native addons inside try/catch; left out, it uses plain JavaScript
+  external: ["*.node"],
   banner: {
-    js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
+    // `require`, `__filename` and `__dirname` for bundled CommonJS (ssh2 reads __dirname when loaded)
+    js: [
+      'import { createRequire as __createRequire } from "node:module";',
+      'import { fileURLToPath as __fileURLToPath } from "node:url";',
+      "const require = __createRequire(import.meta.url);",
+      "const __filename = __fileURLToPath(import.meta.url);",
+      'const __dirname = __fileURLToPath(new URL(".", import.meta.url));',
+    ].join("\n"),
   },
   logLevel: "warning",
 };
@@ -49,6 +85,7 @@ if (process.argv.includes("--check-action")) {
     target: "node20",
     packages: "external",
     sourcemap: true,
+    plugins: [precompiledValidators],
     logLevel: "warning",
   });
   if (process.argv.includes("--action")) await build(actionOptions);

@@ -9,6 +9,8 @@ import type { Logger } from "../../cli/src/logger.ts";
 import { FEDEVAL_VERSION } from "../../cli/src/version.ts";
 import { publishMode } from "./publish-mode.ts";
 import { readPullRequest } from "./pull-request.ts";
+import { runMode } from "./run-mode.ts";
+import { submitMode } from "./submit-mode.ts";
 import { validateMode } from "./validate-mode.ts";
 
 export const COMMANDS = ["validate", "run", "submit", "publish"] as const;
@@ -23,6 +25,12 @@ function booleanInput(name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (value === "true" || value === "false") return value === "true";
   throw new UserError(`input ${name} must be true or false (got "${value}")`);
+}
+
+function choiceInput<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const value = input(name) ?? fallback;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UserError(`input ${name} must be one of ${choices.join(", ")} (got "${value}")`);
 }
 
 /** Library progress goes to the job log; warnings become warning annotations. */
@@ -45,10 +53,31 @@ async function dispatch(): Promise<void> {
     case "publish":
       return publishMode({ root, out: resolve(workspace, input("out") ?? "_site"), logger });
     case "run":
+      return runMode({
+        site: input("site"),
+        root,
+        runner: choiceInput("runner", ["docker", "process"], "docker"),
+        benchmark: input("benchmark"),
+        model: input("model"),
+        approveByPolicy: booleanInput("approve-by-policy", false),
+        dryRun: booleanInput("dry-run", false),
+        ref: process.env.GITHUB_REF,
+        env: process.env,
+        cwd: workspace,
+        logger,
+      });
     case "submit":
-      throw new UserError(
-        `command "${command}" is not available in fedeval ${FEDEVAL_VERSION}'s action yet; "validate" and "publish" are`,
-      );
+      return submitMode({
+        site: input("site"),
+        root,
+        remote: input("remote"),
+        forge: choiceInput("forge", ["github", "git"], "github"),
+        token: input("token"),
+        dryRun: booleanInput("dry-run", false),
+        env: process.env,
+        cwd: workspace,
+        logger,
+      });
     default:
       throw new UserError(`input command must be one of ${COMMANDS.join(", ")} (got "${command}")`);
   }

@@ -33,7 +33,16 @@
  * the first `workers` files, so a pool, once asked for, always does part of the work.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -110,7 +119,9 @@ export async function hashDatasetTree(dir: string, options: HashOptions = {}): P
   };
 
   const workers = Math.min(
-    options.workers ?? (totalBytes < PARALLEL_MIN_BYTES ? 0 : availableParallelism() - 1),
+    hashWorkerFound()
+      ? (options.workers ?? (totalBytes < PARALLEL_MIN_BYTES ? 0 : availableParallelism() - 1))
+      : 0,
     files.length,
   );
   const pool = Array.from({ length: workers }, () => startHashWorker(work));
@@ -401,6 +412,11 @@ function rebuildError(m: Extract<WorkerMessage, { type: "error" }>): Error {
   if (m.name === "UserError") return new UserError(m.message);
   if (m.name === "ExternalError") return new ExternalError(m.message, m.hint);
   return new Error(`dataset hash worker failed: ${m.message}`);
+}
+
+/** A single-file bundle (the GitHub Action's dist/index.js) has no hash-worker.js: it hashes on the calling thread. */
+function hashWorkerFound(): boolean {
+  return import.meta.url.endsWith(".ts") || existsSync(new URL("./hash-worker.js", import.meta.url));
 }
 
 /**

@@ -21,7 +21,15 @@ import { classifyPath } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, MetricSpec, Model, Result } from "../governance/types.ts";
 import { checkResultSignature } from "../results/signature.ts";
-import { drawPool, poolMetric, type SiteInput, siteInterval, usableSites } from "./pooling.ts";
+import {
+  drawPool,
+  poolMetric,
+  type RankDatum,
+  rankData,
+  type SiteInput,
+  siteInterval,
+  usableSites,
+} from "./pooling.ts";
 import { driftAlerts } from "./stats/drift.ts";
 import { caseWeightedMean } from "./stats/mean.ts";
 import { bootstrapRanks, type RankInput } from "./stats/ranks.ts";
@@ -79,15 +87,6 @@ interface Run {
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function aggregateLeaderboard(index: GovernanceIndex, options: AggregateOptions): BenchmarkBoard[] {
-  const boards: BenchmarkBoard[] = [];
-  for (const id of [...index.benchmarks.keys()].sort()) {
-    const folder = index.benchmarks.get(id) as BenchmarkFolder;
-    if (folder.benchmark) boards.push(aggregateBenchmark(index, folder, folder.benchmark.data, options));
-  }
-  return boards;
-}
-
 function signatureOf(
   index: GovernanceIndex,
   folder: BenchmarkFolder,
@@ -142,10 +141,6 @@ export function aggregateBenchmark(
         reason: "unknown-model-or-dataset",
         detail: `model ${result.model} or dataset ${result.dataset} is not registered in this benchmark`,
       };
-    const { status, detail } = signatureOf(index, folder, result);
-    if (status !== "verified" && !options.allowUnsigned) {
-      return { reason: status === "unsigned" ? "unsigned" : "signature-invalid", detail: detail ?? status };
-    }
     if (!comparable.has(result.benchmark.version)) {
       return {
         reason: "incomparable-version",
@@ -159,6 +154,11 @@ export function aggregateBenchmark(
         reason: "dataset-not-approved",
         detail: `dataset ${dataset.data.id} is ${dataset.data.status}`,
       };
+    // last: verifying is the expensive check
+    const { status, detail } = signatureOf(index, folder, result);
+    if (status !== "verified" && !options.allowUnsigned) {
+      return { reason: status === "unsigned" ? "unsigned" : "signature-invalid", detail: detail ?? status };
+    }
     return { result, file, commit, site: dataset.data.site, signature: status, signatureDetail: detail };
   };
 
@@ -555,9 +555,9 @@ function rankModels(
           : `not ranked: no other model reports ${primary.id} on the same ${group.sites.length} site${group.sites.length === 1 ? "" : "s"}`;
       return cohort;
     }
-    const rankInputs: RankInput<SiteInput>[] = group.models.map((m) => ({
+    const rankInputs: RankInput<RankDatum>[] = group.models.map((m) => ({
       model: m,
-      sites: new Map((inputs.get(m) ?? []).map((s) => [s.site, s])),
+      sites: new Map(rankData(primary, inputs.get(m) ?? []).map((d) => [d.input.site, d])),
     }));
     const ranks = bootstrapRanks(rankInputs, {
       pool,

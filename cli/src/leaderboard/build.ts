@@ -93,7 +93,7 @@ type OutputFile = [path: string, content: string];
 /** Every file of the static site, by path relative to the output folder. */
 export function* siteFiles(lb: Leaderboard, t: Templates): Generator<OutputFile> {
   yield ["leaderboard.css", t.css];
-  yield ["leaderboard.json", `${JSON.stringify(lb, null, 1)}\n`];
+  yield ["leaderboard.json", `${JSON.stringify(lb)}\n`];
   yield [PAGE.index, t.index(indexView(lb))];
   yield [
     "benchmarks.csv",

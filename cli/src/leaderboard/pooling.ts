@@ -183,24 +183,83 @@ export function siteInterval(
   return null;
 }
 
+/** A site's data as the rank bootstrap handles it: the input, and for histograms its bins packed. */
+export interface RankDatum {
+  input: SiteInput;
+  /**
+   * For `histogram` pooling: one array per model, bin-major (every site's count of positive
+   * bin 0, then of bin 1, …, then the negative bins), so a bin's total over a draw is one dot
+   * product over contiguous memory; null for other methods.
+   */
+  packed: Float64Array | null;
+  /** This site's position among the model's sites. */
+  index: number;
+  /** Positive plus negative bins. */
+  width: number;
+}
+
+/** The rank bootstrap's data for one model's sites. */
+export function rankData(spec: MetricSpec, inputs: readonly SiteInput[]): RankDatum[] {
+  const first = inputs[0]?.value.histogram;
+  if (spec.pooling !== "histogram" || !first)
+    return inputs.map((input, index) => ({ input, packed: null, index, width: 0 }));
+  const bins = first.positive.length;
+  const sites = inputs.length;
+  const packed = new Float64Array(2 * bins * sites);
+  inputs.forEach((input, index) => {
+    const h = input.value.histogram as ScoreHistogram;
+    for (let b = 0; b < bins; b++) {
+      packed[b * sites + index] = h.positive[b] as number;
+      packed[(bins + b) * sites + index] = h.negative[b] as number;
+    }
+  });
+  return inputs.map((input, index) => ({ input, packed, index, width: 2 * bins }));
+}
+
 /**
  * The pooled value of a draw of sites (duplicates included) for the rank bootstrap: the same
  * method as `poolMetric`, reduced to the estimate. Sites must already be usable.
  */
-export function drawPool(spec: MetricSpec): (draw: readonly SiteInput[]) => number | null {
+export function drawPool(spec: MetricSpec): (draw: readonly RankDatum[]) => number | null {
   switch (spec.pooling) {
-    case "histogram":
+    case "histogram": {
+      // A thousand draws of every model, each over a thousand sites: count how often each site
+      // was drawn, then each bin's total is one dot product of those counts with the bin's
+      // per-site column (the draw's own order is random, which would miss the cache per site).
+      let times = new Float64Array(0);
       return (draw) => {
-        const r = histogramAuc(sumHistograms(draw.map((d) => d.value.histogram as ScoreHistogram)));
+        const first = draw[0];
+        if (!first?.packed) return null;
+        const { packed, width } = first;
+        const sites = packed.length / width;
+        if (times.length !== sites) times = new Float64Array(sites);
+        else times.fill(0);
+        for (const d of draw) {
+          if (d.packed !== packed) throw new Error("a draw pools the sites of one model");
+          times[d.index] = (times[d.index] as number) + 1;
+        }
+        const bins = width / 2;
+        const positive = new Array<number>(bins);
+        const negative = new Array<number>(bins);
+        for (let b = 0; b < width; b++) {
+          let total = 0;
+          const at = b * sites;
+          for (let site = 0; site < sites; site++)
+            total += (times[site] as number) * (packed[at + site] as number);
+          if (b < bins) positive[b] = total;
+          else negative[b - bins] = total;
+        }
+        const r = histogramAuc({ positive, negative });
         return r.ok ? r.estimate : null;
       };
+    }
     case "counts": {
       const name = proportionOf(spec.id);
       return (draw) => {
         if (!name) return null;
         const total: Required<ConfusionCounts> = { tp: 0, fp: 0, tn: 0, fn: 0 };
-        for (const d of draw) {
-          const c = d.value.counts as Required<ConfusionCounts>;
+        for (const { input } of draw) {
+          const c = input.value.counts as Required<ConfusionCounts>;
           total.tp += c.tp;
           total.fp += c.fp;
           total.tn += c.tn;
@@ -213,14 +272,22 @@ export function drawPool(spec: MetricSpec): (draw: readonly SiteInput[]) => numb
     case "meta":
       return (draw) => {
         const r = metaAnalysis(
-          draw.map((d) => ({ site: d.site, value: d.value.value as number, se: d.value.se as number })),
+          draw.map(({ input }) => ({
+            site: input.site,
+            value: input.value.value as number,
+            se: input.value.se as number,
+          })),
         );
         return r.ok ? r.estimate : null;
       };
     case "mean":
       return (draw) => {
         const r = caseWeightedMean(
-          draw.map((d) => ({ site: d.site, value: d.value.value as number, n: d.value.n ?? d.n })),
+          draw.map(({ input }) => ({
+            site: input.site,
+            value: input.value.value as number,
+            n: input.value.n ?? input.n,
+          })),
         );
         return r.ok ? r.estimate : null;
       };

@@ -22,6 +22,8 @@ import type {
 export const HEATMAP_SITES = 12;
 /** Drift charts on a benchmark page (alerts first); every series is in drift.csv. */
 export const DRIFT_CHARTS = 8;
+/** Sites in a model page's forest plots (most cases first); every site is in its table and CSV. */
+export const FOREST_SITES = 40;
 /** Drift charts on a model page. */
 export const MODEL_DRIFT_CHARTS = 24;
 
@@ -79,7 +81,7 @@ export interface BuildView {
   replicates: number;
 }
 
-export function buildView(build: BuildInfo): BuildView {
+function buildView(build: BuildInfo): BuildView {
   return {
     commit: build.commit ?? "none (not built from a git commit)",
     dirty: build.dirty,
@@ -169,7 +171,7 @@ function domainOf(values: readonly (number | null)[], range: [number, number] | 
   return [lo, hi];
 }
 
-export function forestView(
+function forestView(
   rows: readonly ForestRowInput[],
   title: string,
   desc: string,
@@ -576,9 +578,8 @@ export function benchmarkView(lb: Leaderboard, b: BenchmarkBoard) {
     })),
   };
 
-  const otherMetrics = b.metrics;
   const metricsTable = {
-    metrics: otherMetrics.map((m) => ({
+    metrics: b.metrics.map((m) => ({
       title: metricTitle(m),
       pooling: m.pooling,
       direction: m.direction === "higher" ? "↑" : "↓",
@@ -586,7 +587,7 @@ export function benchmarkView(lb: Leaderboard, b: BenchmarkBoard) {
     rows: b.models.map((m) => ({
       model: { href: paths.model(b.id, m.id), label: m.title },
       muted: m.status !== "approved",
-      cells: otherMetrics.map((x) => pooledCell(m, x.id)),
+      cells: b.metrics.map((x) => pooledCell(m, x.id)),
     })),
   };
 
@@ -673,7 +674,7 @@ export function hardwareText(h: {
   return `${parts.join(", ") || "unspecified"} (${plural(h.sites, "site")})`;
 }
 
-function provenanceView(c: CellBoard, commitOfBuild: string | null) {
+function provenanceView(c: CellBoard) {
   return {
     file: c.file,
     dataset: c.dataset,
@@ -687,7 +688,6 @@ function provenanceView(c: CellBoard, commitOfBuild: string | null) {
     signature_detail: c.signature_detail,
     verified: c.verified,
     governance_commit: c.governance_commit,
-    build_commit: commitOfBuild ?? DASH,
     model_image: c.images.model,
     evaluator_image: c.images.evaluator,
     preparation_image: c.images.preparation,
@@ -705,7 +705,7 @@ function provenanceView(c: CellBoard, commitOfBuild: string | null) {
 }
 
 /** The model page and the report share this: everything about one model on one benchmark. */
-export function modelDetail(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard, paths: Paths) {
+function modelDetail(b: BenchmarkBoard, m: ModelBoard, paths: Paths) {
   const metrics = b.metrics;
   const primary = metrics.find((x) => x.primary) as MetricInfo;
   const pooledRows = metrics.map((x) => {
@@ -731,9 +731,20 @@ export function modelDetail(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard, p
     .map((x) => {
       const board = m.metrics[x.id] as NonNullable<ModelBoard["metrics"][string]>;
       const p = board.pooled;
+      const shown =
+        board.sites.length <= FOREST_SITES
+          ? board.sites
+          : [...board.sites]
+              .sort((a, b) => b.n - a.n || (a.site < b.site ? -1 : 1))
+              .slice(0, FOREST_SITES)
+              .sort((a, b) => (a.site < b.site ? -1 : 1));
+      const subset =
+        shown.length < board.sites.length
+          ? ` (the ${shown.length} sites with the most cases of ${board.sites.length}; every site is in the table below)`
+          : "";
       return forestView(
         [
-          ...board.sites.map((s) => ({
+          ...shown.map((s) => ({
             label: s.site,
             estimate: s.value,
             low: s.ci_low,
@@ -750,7 +761,7 @@ export function modelDetail(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard, p
             muted: false,
           },
         ],
-        `${metricTitle(x)} of ${m.title} per site, and pooled`,
+        `${metricTitle(x)} of ${m.title} per site${subset}, and pooled over all ${board.sites.length}`,
         `Forest plot: one row per site with the site's value and 95% interval (reported, or computed from the site's ${x.pooling === "histogram" ? "histogram" : x.pooling === "counts" ? "counts" : "standard error"}), then the pooled estimate as a diamond. The per-site table gives the same numbers.`,
         x.range,
       );
@@ -765,7 +776,7 @@ export function modelDetail(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard, p
       return { text: s ? (s.value === null ? `${DASH} (${s.reason ?? "no value"})` : fmt(s.value)) : DASH };
     }),
     verified: c.verified,
-    provenance: provenanceView(c, lb.build.commit),
+    provenance: provenanceView(c),
   }));
   const subgroups = m.subgroups.map((s) => {
     const labels = [...new Set(s.sites.flatMap((x) => x.cells.map((c) => c.cell)))];
@@ -861,7 +872,7 @@ export function modelView(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard) {
     ),
     benchmark: { href: paths.benchmark(b.id), label: b.title },
     csv: `${m.id}.csv`,
-    model: modelDetail(lb, b, m, paths),
+    model: modelDetail(b, m, paths),
   };
 }
 
@@ -870,7 +881,7 @@ export function reportView(lb: Leaderboard, b: BenchmarkBoard, m: ModelBoard) {
     ...base(`Evidence report: ${m.title} on ${b.title}`, lb.build, NO_LINKS, [], true),
     spec: specView(b),
     summary: resultsSummary(b),
-    model: modelDetail(lb, b, m, NO_LINKS),
+    model: modelDetail(b, m, NO_LINKS),
   };
 }
 

@@ -15,12 +15,10 @@
  * The policy lives at the site, not in the governance repository: it is the data owner's
  * decision, and nobody else can widen it through a pull request.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import sitePolicySchema from "../../../schemas/site-policy.schema.json" with { type: "json" };
 import { UserError } from "../errors.ts";
 import type { OutboxEntry } from "../execution/outbox.ts";
 import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
-import { schemaErrorsToDiagnostics } from "../validate/schema-registry.ts";
+import { validateSchema } from "../validate/schema-registry.ts";
 
 export interface SitePolicy {
   schema: "fedeval/site-policy@1";
@@ -35,8 +33,6 @@ export interface SitePolicy {
     max_age_days?: number;
   };
 }
-
-let validate: ReturnType<Ajv2020["compile"]> | undefined;
 
 /** Reads and validates a policy file; every problem is a UserError naming file:line:col. */
 export async function readSitePolicy(path: string): Promise<SitePolicy> {
@@ -54,13 +50,8 @@ export async function readSitePolicy(path: string): Promise<SitePolicy> {
   const parsed = read.text === undefined ? undefined : parseYaml(read.text, path);
   let diagnostics = read.diagnostics.length ? read.diagnostics : (parsed?.diagnostics ?? []);
   if (parsed?.source && !diagnostics.length) {
-    if (!validate) {
-      const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-      ajv.addVocabulary(["x-message"]);
-      validate = ajv.compile(sitePolicySchema);
-    }
-    if (validate(parsed.source.data)) return parsed.source.data as SitePolicy;
-    diagnostics = schemaErrorsToDiagnostics(validate.errors ?? [], parsed.source);
+    diagnostics = validateSchema("site-policy", parsed.source);
+    if (!diagnostics.length) return parsed.source.data as SitePolicy;
   }
   throw new UserError(
     `site policy is invalid:\n${diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n")}`,

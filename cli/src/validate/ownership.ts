@@ -91,9 +91,11 @@ export async function checkOwnership(
       const config = `containers/${where.name}.yaml`;
       const benchmarkUses = Object.values(benchmark?.containers ?? {}).some((c) => c.config === config);
       const models = [...(folder?.models.values() ?? [])].filter((m) => m.data.container.config === config);
-      const owns = async (m: (typeof models)[number]) => isPrincipal(author, (await before<Model>(m.file))?.owner ?? m.data.owner);
+      const owns = async (m: (typeof models)[number]) =>
+        isPrincipal(author, (await before<Model>(m.file))?.owner ?? m.data.owner);
       const ownsAll = models.length > 0 && (await Promise.all(models.map(owns))).every(Boolean);
-      if (benchmarkUses || !ownsAll) deny(`only the committee of benchmark ${where.benchmark}, or the owners of the model using it, may`);
+      if (benchmarkUses || !ownsAll)
+        deny(`only the committee of benchmark ${where.benchmark}, or the owners of the model using it, may`);
       continue;
     }
     if (where.kind === "benchmark") {

@@ -1,63 +1,25 @@
 /**
- * JSON Schemas of every governance file kind, compiled once, and the mapping of ajv errors to
- * diagnostics that point at the offending YAML node.
- *
- * The schemas are imported as JSON modules so the CLI and action bundles carry them.
+ * Validation against the JSON Schemas of every file kind (./schemas.ts), and the mapping of ajv
+ * errors to diagnostics that point at the offending YAML node.
  */
-import type { ErrorObject, ValidateFunction } from "ajv";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-import benchmarkSchema from "../../../schemas/benchmark.schema.json" with { type: "json" };
-import datasetSchema from "../../../schemas/dataset.schema.json" with { type: "json" };
-import medperfContainerConfigSchema from "../../../schemas/medperf-container-config.schema.json" with {
-  type: "json",
-};
-import mlcubeSchema from "../../../schemas/mlcube.schema.json" with { type: "json" };
-import modelSchema from "../../../schemas/model.schema.json" with { type: "json" };
-import resultSchema from "../../../schemas/result.schema.json" with { type: "json" };
-import siteSchema from "../../../schemas/site.schema.json" with { type: "json" };
+import type { ErrorObject } from "ajv";
 import type { Diagnostic } from "../diagnostics.ts";
 import { diagnosticAtPath, type PathSegment, type YamlSource } from "../governance/yaml-source.ts";
+import { validator } from "./schema-validators.ts";
+import type { SchemaKind } from "./schemas.ts";
 
-export const SCHEMAS = {
-  site: siteSchema,
-  benchmark: benchmarkSchema,
-  model: modelSchema,
-  dataset: datasetSchema,
-  result: resultSchema,
-  "medperf-container-config": medperfContainerConfigSchema,
-  mlcube: mlcubeSchema,
-} as const;
-
-export type SchemaKind = keyof typeof SCHEMAS;
-
-let compiled: Map<SchemaKind, ValidateFunction> | undefined;
-
-function validators(): Map<SchemaKind, ValidateFunction> {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-  addFormats.default(ajv);
-  // `x-message`: a human message to show instead of ajv's when this subschema fails.
-  ajv.addVocabulary(["x-message"]);
-  compiled = new Map();
-  for (const [kind, schema] of Object.entries(SCHEMAS) as [SchemaKind, object][]) {
-    compiled.set(kind, ajv.compile(schema));
-  }
-  return compiled;
-}
+export { SCHEMAS, type SchemaKind } from "./schemas.ts";
 
 /** Validates a parsed source against a schema kind. Returns one diagnostic per problem node. */
 export function validateSchema(kind: SchemaKind, source: YamlSource): Diagnostic[] {
-  const validate = validators().get(kind);
-  if (!validate) throw new Error(`no schema compiled for ${kind}`);
+  const validate = validator(kind);
   if (validate(source.data)) return [];
   return schemaErrorsToDiagnostics(validate.errors ?? [], source);
 }
 
 /** Checks a plain value (not from YAML) against a schema; returns messages with JSON pointers. */
 export function checkValue(kind: SchemaKind, value: unknown): string[] {
-  const validate = validators().get(kind);
-  if (!validate) throw new Error(`no schema compiled for ${kind}`);
+  const validate = validator(kind);
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || "/"}: ${e.message ?? e.keyword}`);
 }

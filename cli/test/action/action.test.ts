@@ -6,23 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parse } from "yaml";
 import { cell, MAX_PROBLEM_ROWS, validationSummary } from "../../../action/src/summary.ts";
 import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { makeTree, testTreeFiles, writeTree } from "../helpers/governance-tree.ts";
+import { ACTION, ENTRY, REPO, runAction } from "./action-runner.ts";
 
-const REPO = resolve(import.meta.dirname, "../../..");
-const ENTRY = join(REPO, "action/dist/index.js");
-const ACTION = parse(await readFile(join(REPO, "action/action.yml"), "utf8")) as {
-  inputs: Record<string, { default?: string }>;
-  outputs: Record<string, unknown>;
-  runs: { using: string; main: string };
-};
 const B = `benchmarks/${DEMO_BENCHMARK}`;
 const NEW_MODEL = `${B}/models/shortcut-cnn.yaml`;
 
@@ -81,59 +74,6 @@ function pullRequestPayload(pr: { number: number; login: string; baseSha: string
     },
     repository: repo,
     sender: user,
-  };
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-async function runAction(opts: {
-  workspace: string;
-  inputs: Record<string, string>;
-  event?: { name: string; payload?: object };
-}): Promise<Run> {
-  const runner = await mkdtemp(join(tmpdir(), "fedeval-runner-"));
-  const files = {
-    output: join(runner, "output"),
-    summary: join(runner, "summary"),
-    event: join(runner, "event.json"),
-  };
-  await writeFile(files.output, "");
-  await writeFile(files.summary, "");
-  await writeFile(files.event, JSON.stringify(opts.event?.payload ?? {}));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: runner,
-    GITHUB_ACTIONS: "true",
-    GITHUB_WORKSPACE: opts.workspace,
-    GITHUB_EVENT_NAME: opts.event?.name ?? "push",
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: runner,
-  };
-  // the runner passes every declared input, with its default when the workflow does not set it
-  for (const [name, spec] of Object.entries(ACTION.inputs)) {
-    const value = opts.inputs[name] ?? spec.default ?? "";
-    env[`INPUT_${name.toUpperCase()}`] = value.includes("${{") ? "ghs_token-from-the-runner" : value;
-  }
-  for (const name of Object.keys(opts.inputs)) assert.ok(name in ACTION.inputs, `input ${name} is declared`);
-  const r = spawnSync(process.execPath, [ENTRY], { cwd: opts.workspace, env, encoding: "utf8" });
-  const outputs: Record<string, string> = {};
-  const text = await readFile(files.output, "utf8");
-  for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1] as string] = m[3] as string;
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    outputs,
-    summary: await readFile(files.summary, "utf8"),
   };
 }
 
@@ -421,17 +361,6 @@ describe("action: command publish", () => {
     assert.equal(JSON.parse(await readFile(join(site, "leaderboard.json"), "utf8")).build.commit, commit);
     assert.match(r.summary, new RegExp(`leaderboard of 1 benchmark built from commit ${commit}`));
   });
-});
-
-describe("action: commands not wired yet", () => {
-  for (const command of ["run", "submit"]) {
-    it(`${command} fails the step and says so`, async () => {
-      const root = await makeTree();
-      const r = await runAction({ workspace: root, inputs: { command, site: "north-general" } });
-      assert.equal(r.code, 1);
-      assert.match(r.stdout, new RegExp(`^::error::command "${command}" is not available`, "m"));
-    });
-  }
 });
 
 describe("validate summary", () => {

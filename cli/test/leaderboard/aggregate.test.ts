@@ -4,9 +4,8 @@ import { parse } from "yaml";
 import type { Model, Result } from "../../src/governance/types.ts";
 import { toYaml } from "../../src/governance/yaml-write.ts";
 import { collectLeaderboard } from "../../src/leaderboard/build.ts";
-import { drawPool } from "../../src/leaderboard/pooling.ts";
 import { poolCounts } from "../../src/leaderboard/stats/counts.ts";
-import { poolHistograms } from "../../src/leaderboard/stats/histogram.ts";
+import { histogramAuc, poolHistograms, sumHistograms } from "../../src/leaderboard/stats/histogram.ts";
 import { metaAnalysis } from "../../src/leaderboard/stats/meta.ts";
 import { bootstrapRanks } from "../../src/leaderboard/stats/ranks.ts";
 import type { BenchmarkBoard, ModelBoard } from "../../src/leaderboard/types.ts";
@@ -161,15 +160,14 @@ describe("aggregation of the demo tree", async () => {
   test("rank intervals are the seeded site bootstrap of the pooled primary metric", () => {
     const inputs = MODELS.map((id) => ({
       model: id,
-      sites: new Map(
-        SITES.map((site, s) => [
-          site,
-          { site, n: 400, value: { value: 0, histogram: histogram(shift(id, s)) } },
-        ]),
-      ),
+      sites: new Map(SITES.map((site, s) => [site, histogram(shift(id, s))])),
     }));
+    // the straightforward pool (sum the drawn histograms, one AUC), against the page's fast path
     const expected = bootstrapRanks(inputs, {
-      pool: drawPool({ id: "auc", group: "accuracy", direction: "higher", pooling: "histogram" }),
+      pool: (draw) => {
+        const auc = histogramAuc(sumHistograms(draw));
+        return auc.ok ? auc.estimate : null;
+      },
       direction: "higher",
       seed: 20261121,
       replicates: 1000,

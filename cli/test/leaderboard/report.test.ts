@@ -68,7 +68,7 @@ describe("fedeval report", async () => {
     assert.match(html, /<h2 id="h-pooled">Pooled estimates<\/h2>/);
     assert.match(
       html,
-      /<svg class="forest"[^>]*role="img"><title>AUROC \(auc\) of Shortcut CNN per site, and pooled<\/title><desc>/,
+      /<svg class="forest"[^>]*role="img"><title>AUROC \(auc\) of Shortcut CNN per site, and pooled over all 2<\/title><desc>/,
     );
     assert.match(html, /<h2 id="h-subgroups">Subgroups<\/h2>/);
     assert.match(html, /class="suppressed">suppressed</);
