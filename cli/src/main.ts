@@ -7,11 +7,11 @@ import { ExternalError, UserError } from "./errors.ts";
 import type { CommandIO } from "./io.ts";
 import { FEDEVAL_VERSION } from "./version.ts";
 import type { Wiring } from "./wiring/context.ts";
-import { wireGovernance } from "./wiring/governance.ts";
-import { wireSiteRun } from "./wiring/site-run.ts";
-import { wireLeaderboard } from "./wiring/leaderboard.ts";
-import { wireSubmission } from "./wiring/submission.ts";
 import { wireDemo } from "./wiring/demo.ts";
+import { wireGovernance } from "./wiring/governance.ts";
+import { wireLeaderboard } from "./wiring/leaderboard.ts";
+import { wireSiteRun } from "./wiring/site-run.ts";
+import { wireSubmission } from "./wiring/submission.ts";
 
 // wiring modules: one import above and one entry below per command group
 

@@ -18,7 +18,9 @@ const fixed = (v: number | null | undefined, d = 3) => (v === null || v === unde
 export function leaderboardTable(board: Leaderboard): string {
   const lines: string[] = [];
   for (const b of board.benchmarks) {
-    lines.push(`${b.title} (${b.id} v${b.version}), ${b.sites.length} sites, primary metric ${b.primary_metric}`);
+    lines.push(
+      `${b.title} (${b.id} v${b.version}), ${b.sites.length} sites, primary metric ${b.primary_metric}`,
+    );
     const rows = [["rank", "model", `${b.primary_metric} pooled [95% CI]`, "worst site", "sites"]];
     const models = [...b.models].sort((x, y) => (x.rank?.rank ?? 1e9) - (y.rank?.rank ?? 1e9));
     for (const m of models) {

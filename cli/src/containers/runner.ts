@@ -110,7 +110,6 @@ export class ImageRefusedError extends ExternalError {
   override name = "ImageRefusedError";
 }
 
-
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
 }

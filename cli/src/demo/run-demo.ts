@@ -22,11 +22,11 @@ import Docker from "dockerode";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { parse } from "yaml";
 import { UserError } from "../errors.ts";
+import { saveProcessEntrypoints } from "../execution/runners.ts";
 import type { Dataset, Model, SiteKey } from "../governance/types.ts";
 import { toYaml } from "../governance/yaml-write.ts";
 import type { Logger } from "../logger.ts";
 import { packageRoot } from "../package-root.ts";
-import { saveProcessEntrypoints } from "../execution/runners.ts";
 import { workspace } from "../workspace.ts";
 import {
   DEMO_BENCHMARK,
@@ -63,12 +63,18 @@ export interface DemoOutcome {
 const MARKER = ".fedeval-demo";
 const B = DEMO_BENCHMARK;
 const COMMITTEE = DEMO_COMMITTEE[0] as string;
-const IDENTITY = { GIT_AUTHOR_NAME: "fedeval demo", GIT_AUTHOR_EMAIL: "demo@fedeval.invalid", GIT_COMMITTER_NAME: "fedeval demo", GIT_COMMITTER_EMAIL: "demo@fedeval.invalid" };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "fedeval demo",
+  GIT_AUTHOR_EMAIL: "demo@fedeval.invalid",
+  GIT_COMMITTER_NAME: "fedeval demo",
+  GIT_COMMITTER_EMAIL: "demo@fedeval.invalid",
+};
 
 async function prepareFolder(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => undefined);
   if (entries?.length) {
-    if (!entries.includes(MARKER)) throw new UserError(`${dir} is not empty and was not made by \`fedeval demo\`; choose another --dir`);
+    if (!entries.includes(MARKER))
+      throw new UserError(`${dir} is not empty and was not made by \`fedeval demo\`; choose another --dir`);
     await rm(dir, { recursive: true, force: true });
   }
   await mkdir(dir, { recursive: true });
@@ -98,7 +104,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   if (opts.runner === "auto") runner = (await dockerReachable(docker)) ? "docker" : "process";
   else runner = opts.runner;
   if (runner === "docker" && !(await dockerReachable(docker))) {
-    throw new UserError("--runner docker: no Docker Engine is reachable (start dockerd, or use --runner process)");
+    throw new UserError(
+      "--runner docker: no Docker Engine is reachable (start dockerd, or use --runner process)",
+    );
   }
   say(
     runner === "docker"
@@ -111,7 +119,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   else ({ images, entrypoints } = await demoProcessImages(join(dir, "process-images")));
 
   const homes = new Map(DEMO_SITES.map((s) => [s.id, join(dir, "hospitals", s.id, "fedeval-home")]));
-  const fedeval = (args: string[], as?: { home?: string }) => run(process.execPath, [bin, ...args], { ...env, ...(as?.home ? { FEDEVAL_HOME: as.home } : {}) });
+  const fedeval = (args: string[], as?: { home?: string }) =>
+    run(process.execPath, [bin, ...args], { ...env, ...(as?.home ? { FEDEVAL_HOME: as.home } : {}) });
 
   // 1. the committee creates the governance repository
   say(`committee ${COMMITTEE} creates the governance repository with benchmark ${B}`);
@@ -120,14 +129,26 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   const clone = async (who: string): Promise<{ root: string; git: SimpleGit }> => {
     const root = join(dir, "clones", who);
     await simpleGit().clone(remote, root);
-    return { root, git: simpleGit({ baseDir: root, config: [`user.name=${who} (fedeval demo)`, "user.email=demo@fedeval.invalid"] }) };
+    return {
+      root,
+      git: simpleGit({
+        baseDir: root,
+        config: [`user.name=${who} (fedeval demo)`, "user.email=demo@fedeval.invalid"],
+      }),
+    };
   };
   const committee = await clone("committee");
   const files = demoGovernanceFiles({ images, datasets: [], results: [] });
   const committeeFiles = [...files].filter(([path]) => {
     if (!path.startsWith(`benchmarks/${B}/`)) return false;
     const rest = path.slice(`benchmarks/${B}/`.length);
-    return rest === "benchmark.yaml" || rest === "models/reference-logistic.yaml" || rest.startsWith("containers/prep") || rest.startsWith("containers/evaluator") || rest === "containers/reference-logistic.yaml";
+    return (
+      rest === "benchmark.yaml" ||
+      rest === "models/reference-logistic.yaml" ||
+      rest.startsWith("containers/prep") ||
+      rest.startsWith("containers/evaluator") ||
+      rest === "containers/reference-logistic.yaml"
+    );
   });
   await writeFiles(committee.root, new Map(committeeFiles));
   await committee.git.add(".");
@@ -137,7 +158,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   /** The committee reviews every open branch: the PR check, an optional approval commit, the merge. */
   const review = async (authorOf: (branch: string) => string, approve?: (root: string) => Promise<void>) => {
     await committee.git.fetch(["--prune", "origin"]);
-    const branches = (await committee.git.branch(["-r", "--no-merged", "origin/main"])).all.filter((b) => !b.endsWith("/HEAD"));
+    const branches = (await committee.git.branch(["-r", "--no-merged", "origin/main"])).all.filter(
+      (b) => !b.endsWith("/HEAD"),
+    );
     for (const remoteBranch of branches) {
       const branch = remoteBranch.replace(/^origin\//, "");
       await committee.git.checkout(["-B", "review", remoteBranch]);
@@ -164,7 +187,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   for (const s of DEMO_SITES) {
     const home = homes.get(s.id) as string;
     if (runner === "process") await saveProcessEntrypoints(home, entrypoints);
-    const key = parse(await fedeval(["site", "keygen", "--site", s.id, "--id", "demo-key"], { home })) as SiteKey | SiteKey[];
+    const key = parse(await fedeval(["site", "keygen", "--site", s.id, "--id", "demo-key"], { home })) as
+      | SiteKey
+      | SiteKey[];
     const site = { ...demoSite(s), keys: Array.isArray(key) ? key : [key] };
     const c = await clone(s.id);
     sites.set(s.id, c);
@@ -181,13 +206,60 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   for (const s of DEMO_SITES) {
     const home = homes.get(s.id) as string;
     const raw = join(dir, "hospitals", s.id, "raw");
-    await run(process.execPath, [join(packageRoot(), "demo/containers/synthetic-site.mjs"), `--site=${s.id}`, `--data_path=${raw}/images`, `--labels_path=${raw}/labels`], env);
+    await run(
+      process.execPath,
+      [
+        join(packageRoot(), "demo/containers/synthetic-site.mjs"),
+        `--site=${s.id}`,
+        `--data_path=${raw}/images`,
+        `--labels_path=${raw}/labels`,
+      ],
+      env,
+    );
     const c = sites.get(s.id) as { root: string; git: SimpleGit };
     await c.git.checkout("main");
     await c.git.pull("origin", "main");
     const name = `${s.id}-2026q4`;
-    await fedeval(["dataset", "prepare", "--benchmark", B, "--site", s.id, "--data", `${raw}/images`, "--labels", `${raw}/labels`, "--name", name, "--root", c.root, "--runner", runner, "--as", s.owners[0]], { home });
-    await fedeval(["dataset", "register", "--benchmark", B, "--site", s.id, "--name", name, "--root", c.root, "--forge", "git"], { home });
+    await fedeval(
+      [
+        "dataset",
+        "prepare",
+        "--benchmark",
+        B,
+        "--site",
+        s.id,
+        "--data",
+        `${raw}/images`,
+        "--labels",
+        `${raw}/labels`,
+        "--name",
+        name,
+        "--root",
+        c.root,
+        "--runner",
+        runner,
+        "--as",
+        s.owners[0],
+      ],
+      { home },
+    );
+    await fedeval(
+      [
+        "dataset",
+        "register",
+        "--benchmark",
+        B,
+        "--site",
+        s.id,
+        "--name",
+        name,
+        "--root",
+        c.root,
+        "--forge",
+        "git",
+      ],
+      { home },
+    );
   }
   await review(
     (branch) => siteOwner(siteOfBranch(branch)),
@@ -199,8 +271,30 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   for (const m of DEMO_MODELS.filter((x) => x.id !== "reference-logistic")) {
     const vendor = await clone(m.owner[0]);
     const definition = join(dir, "vendors", m.id, "container_config.yaml");
-    await writeFiles(join(dir, "vendors", m.id), new Map([["container_config.yaml", demoContainerConfig(images.models[m.id] as string, "model")]]));
-    await fedeval(["model", "propose", "--benchmark", B, "--container", definition, "--id", m.id, "--image", images.models[m.id] as string, "--owner", m.owner[0], "--title", m.title, "--root", vendor.root, "--forge", "git"]);
+    await writeFiles(
+      join(dir, "vendors", m.id),
+      new Map([["container_config.yaml", demoContainerConfig(images.models[m.id] as string, "model")]]),
+    );
+    await fedeval([
+      "model",
+      "propose",
+      "--benchmark",
+      B,
+      "--container",
+      definition,
+      "--id",
+      m.id,
+      "--image",
+      images.models[m.id] as string,
+      "--owner",
+      m.owner[0],
+      "--title",
+      m.title,
+      "--root",
+      vendor.root,
+      "--forge",
+      "git",
+    ]);
   }
   await review(
     (branch) => DEMO_MODELS.find((m) => branch.includes(m.id))?.owner[0] as string,
@@ -208,7 +302,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   );
 
   // 5. hospitals run, approve by policy, submit
-  say(`each hospital runs the approved models on its own data (${runner === "docker" ? "containers with no network, read-only inputs" : "host processes"})`);
+  say(
+    `each hospital runs the approved models on its own data (${runner === "docker" ? "containers with no network, read-only inputs" : "host processes"})`,
+  );
   for (const s of DEMO_SITES) {
     const home = homes.get(s.id) as string;
     const c = sites.get(s.id) as { root: string; git: SimpleGit };
@@ -217,7 +313,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     await fedeval(["run", "--site", s.id, "--root", c.root, "--runner", runner], { home });
     await writeFiles(
       workspace({ FEDEVAL_HOME: home }).site(s.id).root,
-      new Map([["policy.yaml", toYaml({ schema: "fedeval/site-policy@1", approver: s.owners[0], auto_approve: { benchmarks: [B], min_n: 20, subgroups: "allowed" } })]]),
+      new Map([
+        [
+          "policy.yaml",
+          toYaml({
+            schema: "fedeval/site-policy@1",
+            approver: s.owners[0],
+            auto_approve: { benchmarks: [B], min_n: 20, subgroups: "allowed" },
+          }),
+        ],
+      ]),
     );
   }
   say("each hospital approves its results by its site policy, signs them and submits them as a pull request");
@@ -229,7 +334,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   }
   say("the committee checks each results pull request (signatures, ownership) and merges it");
   const merged = await review((branch) => siteOwner(siteOfBranch(branch)));
-  if (merged !== DEMO_SITES.length) throw new Error(`expected one results pull request per site, found ${merged}`);
+  if (merged !== DEMO_SITES.length)
+    throw new Error(`expected one results pull request per site, found ${merged}`);
 
   // 6. main is valid; the leaderboard is built from it
   say("validate main and build the leaderboard");
@@ -281,7 +387,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
     child.on("close", (code) => {
       if (code === 0) resolve(out);
       else {
-        const shown = args[0]?.endsWith("fedeval.js") ? `fedeval ${args.slice(1).join(" ")}` : `${command} ${args.join(" ")}`;
+        const shown = args[0]?.endsWith("fedeval.js")
+          ? `fedeval ${args.slice(1).join(" ")}`
+          : `${command} ${args.join(" ")}`;
         const tail = `${out}${err}`.trim().split("\n").slice(-15).join("\n");
         reject(new Error(`demo step failed (exit ${code}): ${shown}\n${tail}`));
       }

@@ -123,8 +123,14 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
     .option("--site <id>", "site id (default: the only site in the workspace)")
     .option("--root <dir>", "governance repository holding sites/<site>.yaml (keys and owners)", ".")
     .option("--yes", "approve without asking (you reviewed them with `fedeval outbox show`)")
-    .option("--as <login>", "your GitHub login, recorded as approval.by (default: $GITHUB_ACTOR, else gh's user)")
-    .option("--policy", "approve only what the site policy (policy.yaml in the site workspace) allows; for unattended runners")
+    .option(
+      "--as <login>",
+      "your GitHub login, recorded as approval.by (default: $GITHUB_ACTOR, else gh's user)",
+    )
+    .option(
+      "--policy",
+      "approve only what the site policy (policy.yaml in the site workspace) allows; for unattended runners",
+    )
     .action(async (ids: string[], opts) => {
       const { outboxApproveCommand } = await import("../commands/outbox-approve.ts");
       exit(
@@ -153,7 +159,19 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
     .option("--reason <text>", "why; kept with the entry")
     .action(async (id: string, opts) => {
       const { outboxRejectCommand } = await import("../commands/outbox-reject.ts");
-      exit(await outboxRejectCommand({ id, site: opts.site, reason: opts.reason, env: process.env, cwd: process.cwd(), now: () => new Date() }, io));
+      exit(
+        await outboxRejectCommand(
+          {
+            id,
+            site: opts.site,
+            reason: opts.reason,
+            env: process.env,
+            cwd: process.cwd(),
+            now: () => new Date(),
+          },
+          io,
+        ),
+      );
     });
   forgeOptions(
     datasetGroup(program)
@@ -162,12 +180,23 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
       .requiredOption("--benchmark <id>", "benchmark")
       .requiredOption("--site <id>", "your site")
       .requiredOption("--name <id>", "the dataset id given to `dataset prepare`")
-      .option("--as <login>", "your GitHub login, recorded as requested_by (default: the token's user on GitHub)"),
+      .option(
+        "--as <login>",
+        "your GitHub login, recorded as requested_by (default: the token's user on GitHub)",
+      ),
   ).action(async (opts) => {
     const { datasetRegisterCommand } = await import("../commands/dataset-register.ts");
     exit(
       await datasetRegisterCommand(
-        { ...forgeSettings(opts), benchmark: opts.benchmark, site: opts.site, name: opts.name, as: opts.as, env: process.env, cwd: process.cwd() },
+        {
+          ...forgeSettings(opts),
+          benchmark: opts.benchmark,
+          site: opts.site,
+          name: opts.name,
+          as: opts.as,
+          env: process.env,
+          cwd: process.cwd(),
+        },
         io,
       ),
     );

@@ -13,7 +13,7 @@ import { workspace } from "../../src/workspace.ts";
 import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
-import { NOW, SITE } from "../helpers/site-workspace.ts";
+import { SITE } from "../helpers/site-workspace.ts";
 
 const ID = "north-general-2027q1";
 const PATH = `benchmarks/${DEMO_BENCHMARK}/datasets/${ID}.yaml`;

@@ -12,7 +12,6 @@ import { bufferIO } from "../../src/io.ts";
 import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import { hex } from "../helpers/governance-tree.ts";
-import { NOW } from "../helpers/site-workspace.ts";
 
 const B = `benchmarks/${DEMO_BENCHMARK}`;
 const IMAGE = `ghcr.io/acme/lung-net@sha256:${hex("lung-net")}`;

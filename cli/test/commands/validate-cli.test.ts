@@ -212,7 +212,12 @@ describe("fedeval validate --changed-since on a branch behind its base", () => {
     await replaceIn(root, RESULT, "n: 400", "n: 400\n");
     git(root, "commit", "-qam", "north's change");
     git(root, "checkout", "-q", "main");
-    await replaceIn(root, "sites/east-valley.yaml", "name: East Valley Clinic (demo)", "name: East Valley Clinic");
+    await replaceIn(
+      root,
+      "sites/east-valley.yaml",
+      "name: East Valley Clinic (demo)",
+      "name: East Valley Clinic",
+    );
     git(root, "commit", "-qam", "merged meanwhile");
     git(root, "checkout", "-q", "north");
     const r = fedeval(["validate", root, "--changed-since", "main", "--author", "north-it", "--json"]);
@@ -228,11 +233,24 @@ describe("fedeval validate --author: container definitions", () => {
     git(root, "add", "-A");
     git(root, "commit", "-qm", "base");
     const base = git(root, "rev-parse", "HEAD").trim();
-    await replaceIn(root, `${B}/containers/effusion-net-v2.yaml`, "container_type: DockerImage", "container_type: DockerImage\n");
+    await replaceIn(
+      root,
+      `${B}/containers/effusion-net-v2.yaml`,
+      "container_type: DockerImage",
+      "container_type: DockerImage\n",
+    );
     assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]).code, 0);
     assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "fastlane-ai"]).code, 1);
-    await replaceIn(root, `${B}/containers/evaluator.yaml`, "container_type: DockerImage", "container_type: DockerImage\n");
+    await replaceIn(
+      root,
+      `${B}/containers/evaluator.yaml`,
+      "container_type: DockerImage",
+      "container_type: DockerImage\n",
+    );
     const r = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
-    assert.match(r.stdout, /containers\/evaluator\.yaml:1:1: error FE401 acme-imaging may not change this file/);
+    assert.match(
+      r.stdout,
+      /containers\/evaluator\.yaml:1:1: error FE401 acme-imaging may not change this file/,
+    );
   });
 });

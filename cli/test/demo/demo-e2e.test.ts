@@ -47,7 +47,8 @@ function checkBoard(board: Leaderboard, isolation: "docker-none-ro" | "none") {
   }
 
   // the shortcut model's subgroup gap on sex is visible, and far larger than the good model's
-  const sexGap = (id: string) => model(id).subgroups.find((s) => s.metric === "auc" && s.stratum === "sex")?.largest?.gap ?? 0;
+  const sexGap = (id: string) =>
+    model(id).subgroups.find((s) => s.metric === "auc" && s.stratum === "sex")?.largest?.gap ?? 0;
   assert.ok(sexGap("shortcut-cnn") > 0.15, `shortcut-cnn sex gap ${sexGap("shortcut-cnn")}`);
   assert.ok(sexGap("shortcut-cnn") > 4 * sexGap("effusion-net-v2"));
 }

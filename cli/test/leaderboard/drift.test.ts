@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -141,5 +142,27 @@ describe("fedeval drift", () => {
       driftCommand({ root, benchmark: "nope", json: false, allowUnsigned: false, cwd: process.cwd() }, io),
       (e) => e instanceof UserError && /no benchmark "nope"/.test(e.message),
     );
+  });
+
+  test("through the CLI: exit 1 on an alert, 0 without, 2 when no threshold is declared", async () => {
+    const cli = (root: string) =>
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", "cli/src/main.ts", "drift", "--benchmark", BENCHMARK, root],
+        { encoding: "utf8" },
+      );
+    const alert = cli(await makeBoardTree(undefined, { datasets: [later], results: [rerun(3)] }));
+    assert.equal(alert.status, 1, alert.stderr);
+    assert.match(alert.stdout, /^ALERT effusion-net-v2 at east-valley/);
+    const calm = cli(await makeBoardTree());
+    assert.equal(calm.status, 0, calm.stderr);
+    const undeclared = cli(
+      await makeBoardTree((files) => {
+        const p = `benchmarks/${BENCHMARK}/benchmark.yaml`;
+        files.set(p, (files.get(p) as string).replace(/^drift:\n(?: {2}.*\n)+/m, ""));
+      }),
+    );
+    assert.equal(undeclared.status, 2);
+    assert.match(undeclared.stderr, /^fedeval: benchmark pleural-effusion-demo declares no drift threshold/);
   });
 });
