@@ -49,6 +49,10 @@ async function dispatch(): Promise<void> {
         author: input("author"),
         ownership: booleanInput("ownership", true),
         pullRequest: await readPullRequest(process.env.GITHUB_EVENT_NAME, process.env.GITHUB_EVENT_PATH),
+        compatibility: booleanInput("compatibility", true),
+        runner: choiceInput("runner", ["docker", "process"], "docker"),
+        env: process.env,
+        logger,
       });
     case "publish":
       return publishMode({ root, out: resolve(workspace, input("out") ?? "_site"), logger });

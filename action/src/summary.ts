@@ -8,6 +8,7 @@ import type { FileChange } from "../../cli/src/forge/git-history.ts";
 import { classifyPath } from "../../cli/src/governance/layout.ts";
 import type { GovernanceIndex } from "../../cli/src/governance/loader.ts";
 import type { ValidationReport } from "../../cli/src/validate/validate-repository.ts";
+import type { BenchmarkCompatibility } from "./compatibility.ts";
 import type { PullRequest } from "./pull-request.ts";
 
 /** Text safe in a Markdown table cell: no HTML, links, emphasis, pipes or line breaks. */
@@ -144,6 +145,48 @@ export function validationSummary(
   if (rows.length) {
     out.push(`### What this ${pullRequest ? "pull request" : "change"} changes`, "");
     out.push(table(["Change", "Kind", "Benchmark", "Id", "Details", "File"], rows), "");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** A metric as the compatibility table shows it: up to 4 decimals. */
+function metricCell(value: number | null, reason: string | undefined): string {
+  return value === null ? `— (${cell(reason ?? "undefined")})` : String(Math.round(value * 1e4) / 1e4);
+}
+
+/** The "Compatibility test on demo data" section: one table per benchmark, model × metrics. */
+export function compatibilitySummary(benchmarks: BenchmarkCompatibility[], index: GovernanceIndex): string {
+  if (!benchmarks.length) return "";
+  const out = ["### Compatibility test on demo data", ""];
+  for (const b of benchmarks) {
+    if (!b.demo) {
+      out.push(
+        `Benchmark ${cell(b.benchmark)} has no demo dataset (no demo_dataset in its benchmark.yaml): ${plural(b.models.length, "changed model")} not tested.`,
+        "",
+      );
+      continue;
+    }
+    const report = b.report;
+    if (!report.ok) {
+      out.push(
+        `❌ Benchmark ${cell(b.benchmark)}: the demo dataset could not be prepared (task ${report.step}: ${cell(report.message)}); ${plural(b.models.length, "model")} not tested.`,
+        "",
+      );
+      continue;
+    }
+    const metrics = index.benchmarks.get(b.benchmark)?.benchmark?.data?.metrics ?? [];
+    out.push(`Benchmark ${cell(b.benchmark)}, demo dataset of ${plural(report.cases, "case")}:`, "");
+    out.push(
+      table(
+        ["Model", ...metrics.map((m) => cell(m.id)), "Outcome"],
+        report.models.map((m) => [
+          cell(m.model),
+          ...metrics.map((spec) => metricCell(m.metrics[spec.id] ?? null, m.reasons[spec.id])),
+          `${m.status === "ok" ? "✅" : "❌"} ${cell(m.message)}`,
+        ]),
+      ),
+      "",
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,7 +1,9 @@
 /**
  * `command: validate`: the validator the CLI runs, with the pull request's base as
  * `--changed-since` and its author for the ownership check; one annotation per problem, a job
- * summary, outputs, and a failed step when the repository is invalid.
+ * summary, outputs, and a failed step when the repository is invalid. Then, when the change adds
+ * or changes models and the repository is valid, the compatibility test of those models on their
+ * benchmark's demo dataset (compatibility.ts).
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,10 +11,13 @@ import { relative, sep } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
 import { UsageError, UserError } from "../../cli/src/errors.ts";
+import type { RunnerKind } from "../../cli/src/execution/runners.ts";
+import type { Logger } from "../../cli/src/logger.ts";
 import { renderAnnotations } from "../../cli/src/validate/render.ts";
 import { validateRepository } from "../../cli/src/validate/validate-repository.ts";
+import { type BenchmarkCompatibility, changedModels, runCompatibility } from "./compatibility.ts";
 import type { PullRequest } from "./pull-request.ts";
-import { plural, validationSummary } from "./summary.ts";
+import { compatibilitySummary, plural, validationSummary } from "./summary.ts";
 
 export interface ValidateModeOptions {
   /** Absolute governance root. */
@@ -25,6 +30,12 @@ export interface ValidateModeOptions {
   /** Check the author's ownership of the changed paths (default true). */
   ownership: boolean;
   pullRequest?: PullRequest;
+  /** Run the compatibility test of added or changed models on their benchmark's demo dataset. */
+  compatibility: boolean;
+  /** Runs the compatibility test's containers. */
+  runner: RunnerKind;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
 }
 
 /** git's answer in `dir`, or undefined when git fails (no such commit, not a work tree, no git). */
@@ -82,10 +93,56 @@ export async function validateMode(options: ValidateModeOptions): Promise<void> 
   core.setOutput("valid", String(report.valid));
   core.setOutput("errors", String(report.errors));
   core.setOutput("warnings", String(report.warnings));
-  await core.summary.addRaw(validationSummary(report, { prefix, pullRequest: pr, author })).write();
+
+  const models = report.changes ? changedModels(report.changes) : new Map();
+  let tested: BenchmarkCompatibility[] = [];
+  let compatibility: "passed" | "failed" | undefined;
+  let compatibilityNote = "";
+  if (models.size && !options.compatibility) {
+    compatibilityNote = "Compatibility test on demo data: turned off (input compatibility: false).\n";
+  } else if (models.size && !report.valid) {
+    compatibilityNote =
+      "Compatibility test on demo data: not run, the governance files are invalid; fix the problems first.\n";
+  } else if (models.size && report.changes) {
+    const run = await runCompatibility({
+      index: report.index,
+      changes: report.changes,
+      runner: options.runner,
+      prefix,
+      env: options.env,
+      cwd: options.workspace,
+      logger: options.logger,
+    });
+    tested = run.benchmarks;
+    if (tested.some((b) => b.demo)) compatibility = run.passed ? "passed" : "failed";
+  }
+  if (compatibility) {
+    core.setOutput("compatibility", compatibility);
+    core.setOutput("compatibility-results", JSON.stringify(compatibilityResults(tested)));
+  }
+  await core.summary
+    .addRaw(validationSummary(report, { prefix, pullRequest: pr, author }))
+    .addRaw(compatibilityNote || compatibilitySummary(tested, report.index))
+    .write();
   if (!report.valid) {
     core.setFailed(
       `governance files are invalid: ${plural(report.errors, "error")}; see the annotations and the job summary`,
     );
+  } else if (compatibility === "failed") {
+    core.setFailed(
+      "the compatibility test on demo data failed; see the annotations, the job log and the job summary",
+    );
   }
+}
+
+/** `{benchmark: {model: {metric: value or null}}}` of the models tested (demo data: public). */
+function compatibilityResults(
+  tested: BenchmarkCompatibility[],
+): Record<string, Record<string, Record<string, number | null>>> {
+  const out: Record<string, Record<string, Record<string, number | null>>> = {};
+  for (const b of tested) {
+    if (!b.demo || !b.report.ok) continue;
+    out[b.benchmark] = Object.fromEntries(b.report.models.map((m) => [m.model, m.metrics]));
+  }
+  return out;
 }

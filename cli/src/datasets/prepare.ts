@@ -23,11 +23,11 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ContainerRunner, TaskRunOutcome } from "../containers/runner.ts";
+import type { ContainerRunner, ResolvedImage } from "../containers/runner.ts";
 import { UserError } from "../errors.ts";
 import {
   containerTask,
-  inferAndEvaluate,
+  evaluateModel,
   outcomeLine,
   parametersFile,
   readContainerYaml,
@@ -40,7 +40,6 @@ import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset } from "../governance/types.ts";
 import { parseYaml } from "../governance/yaml-source.ts";
 import type { Logger } from "../logger.ts";
-import { readEvaluatorOutput } from "../results/build-result.ts";
 import { validateSchema } from "../validate/schema-registry.ts";
 import type { SiteWorkspace } from "../workspace.ts";
 import { type DatasetHash, hashDatasetTree, listDatasetFiles } from "./tree-hash.ts";
@@ -231,17 +230,7 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
     join(req.workspace.datasets, req.benchmark, `.tmp-${req.dataset}-${randomBytes(4).toString("hex")}`),
   );
   const containers = benchmark.containers;
-  const common = { logFile, labels: { "fedeval.run": runId, "fedeval.site": req.site }, signal: req.signal };
-  const fail = (step: PrepareStep, outcome: TaskRunOutcome): PrepareOutcome => ({
-    ok: false,
-    step,
-    message: outcomeLine(
-      outcome,
-      step === "reference model" ? "infer" : step === "evaluator" ? "evaluate" : step,
-    ),
-    logTail: outcome.logTail,
-    logFile,
-  });
+  const containerLabels = { "fedeval.run": runId, "fedeval.site": req.site };
 
   try {
     req.logger.info(`checking images of benchmark ${req.benchmark}`);
@@ -251,78 +240,53 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
     const evaluatorImage = await ensure(containers.evaluator.image);
     await mkdir(tmp.data, { recursive: true });
     await mkdir(tmp.labels, { recursive: true });
-    const parameters = await parametersFile(
-      req.index.root,
-      req.benchmark,
-      containers.preparation,
-      join(runDir, "parameters", "preparation.yaml"),
-    );
-    const run = async (name: "prepare" | "sanity_check" | "statistics", mounts: Record<string, string>) => {
-      req.logger.info(`running ${name}`);
-      const task = containerTask(folder, containers.preparation, name);
-      return req.runner.runTask({
-        ...common,
-        image: prepImage,
-        task,
-        limits: taskLimits(req.limits, task),
-        mounts: { parameters_file: parameters, ...mounts },
-      });
-    };
-    const prepared = await run("prepare", {
-      data_path: req.data,
-      labels_path: req.labels,
-      output_path: tmp.data,
-      output_labels_path: tmp.labels,
-      metadata_path: join(runDir, "metadata"),
-      report_file: join(runDir, "report.yaml"),
+    const preparation = await runPreparation({
+      runner: req.runner,
+      limits: req.limits,
+      root: req.index.root,
+      folder,
+      image: prepImage,
+      raw: { data: req.data, labels: req.labels },
+      out: tmp,
+      runDir,
+      logFile,
+      containerLabels,
+      signal: req.signal,
+      logger: req.logger,
     });
-    if (prepared.status !== "ok") return fail("prepare", prepared);
-    const checked = await run("sanity_check", { data_path: tmp.data, labels_path: tmp.labels });
-    if (checked.status !== "ok") return fail("sanity_check", checked);
-    const counted = await run("statistics", {
-      data_path: tmp.data,
-      labels_path: tmp.labels,
-      output_path: tmp.statistics,
-    });
-    if (counted.status !== "ok") return fail("statistics", counted);
-    const read = await readContainerYaml(tmp.statistics, "statistics.yaml");
-    const statistics = "data" in read ? read.data : undefined;
-    if (typeof statistics !== "object" || statistics === null || Array.isArray(statistics)) {
-      const message = "problem" in read ? read.problem : "statistics.yaml is not a mapping";
-      return { ok: false, step: "statistics", message, logTail: [], logFile };
-    }
-    const split = publishedStatistics(benchmark, statistics as Record<string, unknown>);
+    if (!preparation.ok) return { ...preparation, logFile };
+    const statistics = preparation.statistics;
+    const split = publishedStatistics(benchmark, statistics);
 
     req.logger.info("hashing the prepared data");
     const hash = await hashDatasetTree(tmp.prepared);
     await writeFile(tmp.manifest, `${JSON.stringify(await manifestOf(tmp.prepared), null, 1)}\n`);
 
     req.logger.info("running the reference model and the evaluator on the prepared data");
-    const evaluation = await inferAndEvaluate({
-      runner: req.runner,
-      limits: req.limits,
-      root: req.index.root,
-      folder,
-      model: { ref: containers.reference_model, image: modelImage },
-      evaluator: { ref: containers.evaluator, image: evaluatorImage },
-      data: tmp.data,
-      labels: tmp.labels,
-      scratch: join(runDir, "reference"),
-      logFile,
-      containerLabels: common.labels,
-      signal: req.signal,
-      now,
-    });
-    if (!evaluation.evaluate) return fail("reference model", evaluation.infer);
-    if (evaluation.evaluate.status !== "ok") return fail("evaluator", evaluation.evaluate);
-    const results = await readContainerYaml(evaluation.resultsFile, "results.yaml");
-    if ("problem" in results)
-      return { ok: false, step: "evaluator", message: results.problem, logTail: [], logFile };
-    const output = readEvaluatorOutput(
+    const evaluation = await evaluateModel(
+      {
+        runner: req.runner,
+        limits: req.limits,
+        root: req.index.root,
+        folder,
+        model: { ref: containers.reference_model, image: modelImage },
+        evaluator: { ref: containers.evaluator, image: evaluatorImage },
+        data: tmp.data,
+        labels: tmp.labels,
+        scratch: join(runDir, "reference"),
+        logFile,
+        containerLabels,
+        signal: req.signal,
+        now,
+      },
       benchmark,
-      results.data,
-      await caseCount(statistics as Record<string, unknown>, tmp.data),
+      await caseCount(statistics, tmp.data),
     );
+    if (!evaluation.ok) {
+      const step = evaluation.task === "infer" ? "reference model" : "evaluator";
+      return { ok: false, step, message: evaluation.message, logTail: evaluation.logTail, logFile };
+    }
+    const output = evaluation.output;
     const reference: Record<string, number | null> = {};
     for (const m of benchmark.metrics) reference[m.id] = output.metrics[m.id]?.value ?? null;
 
@@ -350,7 +314,7 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
       ok: true,
       paths: final,
       association,
-      statistics: statistics as Record<string, unknown>,
+      statistics,
       split,
       hash,
       dropped: output.dropped,
@@ -359,6 +323,84 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
   } finally {
     await rm(tmp.dir, { recursive: true, force: true });
   }
+}
+
+export interface PreparationRequest {
+  runner: ContainerRunner;
+  limits: SiteLimits;
+  root: string;
+  folder: BenchmarkFolder;
+  /** The benchmark's preparation image, resolved. */
+  image: ResolvedImage;
+  /** Raw data and labels folders (read only). */
+  raw: { data: string; labels: string };
+  /** Where the prepared data, labels and statistics.yaml go (the folders exist). */
+  out: { data: string; labels: string; statistics: string };
+  /** The run's folder: parameters, metadata and report.yaml go there. */
+  runDir: string;
+  logFile: string;
+  containerLabels?: Record<string, string>;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+export type PreparationRun =
+  | { ok: true; statistics: Record<string, unknown> }
+  | { ok: false; step: "prepare" | "sanity_check" | "statistics"; message: string; logTail: string[] };
+
+/**
+ * Runs the preparation container's `prepare`, `sanity_check` and `statistics` tasks on raw data
+ * (`dataset prepare` at a site, and the compatibility test on a benchmark's demo data). A failed
+ * task is an outcome, not an exception; its message never quotes the container's output.
+ */
+export async function runPreparation(req: PreparationRequest): Promise<PreparationRun> {
+  const ref = req.folder.benchmark?.data?.containers.preparation;
+  if (!ref) throw new Error(`benchmark ${req.folder.id} did not load`);
+  const parameters = await parametersFile(
+    req.root,
+    req.folder.id,
+    ref,
+    join(req.runDir, "parameters", "preparation.yaml"),
+  );
+  const run = async (name: "prepare" | "sanity_check" | "statistics", mounts: Record<string, string>) => {
+    req.logger.info(`running ${name}`);
+    const task = containerTask(req.folder, ref, name);
+    const outcome = await req.runner.runTask({
+      logFile: req.logFile,
+      labels: req.containerLabels,
+      signal: req.signal,
+      image: req.image,
+      task,
+      limits: taskLimits(req.limits, task),
+      mounts: { parameters_file: parameters, ...mounts },
+    });
+    return outcome.status === "ok"
+      ? undefined
+      : { ok: false as const, step: name, message: outcomeLine(outcome, name), logTail: outcome.logTail };
+  };
+  const failed =
+    (await run("prepare", {
+      data_path: req.raw.data,
+      labels_path: req.raw.labels,
+      output_path: req.out.data,
+      output_labels_path: req.out.labels,
+      metadata_path: join(req.runDir, "metadata"),
+      report_file: join(req.runDir, "report.yaml"),
+    })) ??
+    (await run("sanity_check", { data_path: req.out.data, labels_path: req.out.labels })) ??
+    (await run("statistics", {
+      data_path: req.out.data,
+      labels_path: req.out.labels,
+      output_path: req.out.statistics,
+    }));
+  if (failed) return failed;
+  const read = await readContainerYaml(req.out.statistics, "statistics.yaml");
+  const statistics = "data" in read ? read.data : undefined;
+  if (typeof statistics !== "object" || statistics === null || Array.isArray(statistics)) {
+    const message = "problem" in read ? read.problem : "statistics.yaml is not a mapping";
+    return { ok: false, step: "statistics", message, logTail: [] };
+  }
+  return { ok: true, statistics: statistics as Record<string, unknown> };
 }
 
 function benchmarkOf(index: GovernanceIndex, id: string): { folder: BenchmarkFolder; benchmark: Benchmark } {

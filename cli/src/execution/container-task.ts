@@ -17,8 +17,9 @@ import type { KnownTask, TaskInterface } from "../containers/types.ts";
 import { UserError } from "../errors.ts";
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder } from "../governance/loader.ts";
-import type { ContainerReference } from "../governance/types.ts";
+import type { Benchmark, ContainerReference } from "../governance/types.ts";
 import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
+import { type EvaluatorOutput, readEvaluatorOutput } from "../results/build-result.ts";
 import { type SiteLimits, taskLimits } from "./runners.ts";
 
 /** The task `name` of a container the benchmark references; a UserError when it cannot run. */
@@ -140,6 +141,37 @@ export async function inferAndEvaluate(req: EvaluationRequest): Promise<Evaluati
     },
   });
   return { startedAt, finishedAt: req.now(), infer, evaluate, resultsFile };
+}
+
+export type ModelEvaluation =
+  | { ok: true; output: EvaluatorOutput; run: EvaluationRun }
+  | { ok: false; task: "infer" | "evaluate"; message: string; logTail: string[] };
+
+/**
+ * `inferAndEvaluate`, then the evaluator's results.yaml read into the benchmark's declared metrics
+ * (`cases`: the number of prepared cases, for an evaluator that does not say `n`). A failed task
+ * or an unreadable results.yaml is an outcome whose message never quotes a container's output.
+ */
+export async function evaluateModel(
+  req: EvaluationRequest,
+  benchmark: Benchmark,
+  cases: number,
+): Promise<ModelEvaluation> {
+  const run = await inferAndEvaluate(req);
+  if (!run.evaluate) {
+    return { ok: false, task: "infer", message: outcomeLine(run.infer, "infer"), logTail: run.infer.logTail };
+  }
+  if (run.evaluate.status !== "ok") {
+    return {
+      ok: false,
+      task: "evaluate",
+      message: outcomeLine(run.evaluate, "evaluate"),
+      logTail: run.evaluate.logTail,
+    };
+  }
+  const results = await readContainerYaml(run.resultsFile, "results.yaml");
+  if ("problem" in results) return { ok: false, task: "evaluate", message: results.problem, logTail: [] };
+  return { ok: true, output: readEvaluatorOutput(benchmark, results.data, cases), run };
 }
 
 /**

@@ -9,6 +9,7 @@
  *   benchmarks/<benchmark>/models/<model>.yaml
  *   benchmarks/<benchmark>/datasets/<dataset>.yaml
  *   benchmarks/<benchmark>/results/<dataset>/<model>.yaml
+ *   benchmarks/<benchmark>/demo/**                            public demo data (demo_dataset.path), not parsed
  *
  * `README.md` and `.gitkeep` are allowed anywhere under the known folders. Anything else under
  * `sites/` or `benchmarks/` is an unknown file, so `../` tricks and typos fail loudly.
@@ -25,6 +26,7 @@ export type GovernancePath =
   | { kind: "dataset"; benchmark: string; dataset: string }
   | { kind: "result"; benchmark: string; dataset: string; model: string }
   | { kind: "doc" }
+  | { kind: "demo-data"; benchmark: string }
   | { kind: "unknown"; reason: string };
 
 /** The top-level folders the loader walks. */
@@ -69,6 +71,7 @@ export function classifyPath(rel: string): GovernancePath {
       reason: `benchmarks/${benchmark}/ holds benchmark.yaml and the folders containers/, models/, datasets/, results/`,
     };
   }
+  if (folder === "demo") return { kind: "demo-data", benchmark };
   if (folder === "containers") {
     if (parts.length === 4 && s !== undefined) {
       const bad = slugReason("container name", s);
@@ -101,7 +104,7 @@ export function classifyPath(rel: string): GovernancePath {
     const bad = slugReason("dataset id", dataset) ?? slugReason("model id", s);
     return bad ? { kind: "unknown", reason: bad } : { kind: "result", benchmark, dataset, model: s };
   }
-  return { kind: "unknown", reason: `unknown folder "${folder}" in benchmarks/${benchmark}/` };
+  return { kind: "unknown", reason: `unknown folder "${folder}" in benchmarks/${benchmark}/ (demo data go in demo/)` };
 }
 
 export const paths = {

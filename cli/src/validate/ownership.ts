@@ -1,7 +1,7 @@
 /**
  * Ownership by path (DESIGN.md section 2): who may touch which governance file in a change.
  *
- * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/}.
+ * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/, demo/}.
  * - A model owner may propose or update their own model file, but only with `status: proposed`
  *   (merging is the committee's approval, never the requester's), and the container definition
  *   (and parameters) that only their model uses.
@@ -98,7 +98,7 @@ export async function checkOwnership(
         deny(`only the committee of benchmark ${where.benchmark}, or the owners of the model using it, may`);
       continue;
     }
-    if (where.kind === "benchmark") {
+    if (where.kind === "benchmark" || where.kind === "demo-data") {
       if (!committee) deny(`only the committee of benchmark ${where.benchmark} may`);
       continue;
     }
