@@ -1,5 +1,6 @@
 /**
- * Overhead of `fedeval run` for one (model, dataset) triple: the bundled CLI in a subprocess
+ * Overhead of `fedeval run` for one (model, dataset) triple: the CLI as users run it
+ * (bin/fedeval.js after `node scripts/build.mjs`, validators compiled at build time) in a subprocess
  * (plan, dataset re-hash, image checks, infer, evaluate, results check, outbox write) versus the
  * same two containers started directly with `docker run` and the same mounts and flags.
  * Target: overhead ≤ 5 % or ≤ 300 ms. Needs a Docker Engine and the docker CLI.
@@ -12,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import Docker from "dockerode";
-import { build } from "esbuild";
 import { DEFAULT_LIMITS } from "../cli/src/containers/runner.ts";
 import type { TaskInterface } from "../cli/src/containers/types.ts";
 import { preparedPaths } from "../cli/src/datasets/prepare.ts";
@@ -38,26 +38,12 @@ const rounds = Number(process.argv[2] ?? 5);
 const repo = resolve(import.meta.dirname, "..");
 const docker = new Docker();
 
-console.log("setting up: demo images, a prepared dataset, the CLI bundle");
+console.log("setting up: the CLI bundle (scripts/build.mjs), demo images, a prepared dataset");
+execFileSync(process.execPath, [join(repo, "scripts/build.mjs")], { cwd: repo, stdio: "inherit" });
+const cli = join(repo, "bin/fedeval.js");
 const images = await buildDemoImages(docker, "fedeval-bench-site-run");
 const prepared = await prepareDemoDataset(images, docker);
 const world = await siteWorld(images, prepared, onlyModels(["reference-logistic"]));
-const out = mkdtempSync(join(repo, "node_modules", ".cache-fedeval-bench-"));
-await build({
-  entryPoints: {
-    cli: join(repo, "cli/src/main.ts"),
-    "hash-worker": join(repo, "cli/src/datasets/hash-worker.ts"),
-  },
-  outdir: out,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
-});
-
 const { index } = await loadGovernance(world.root);
 const folder = index.benchmarks.get(DEMO_BENCHMARK);
 const benchmark = folder?.benchmark?.data;
@@ -74,10 +60,10 @@ const evaluatorParameters = join(
   "parameters.yaml",
 );
 
-/** `fedeval run` (the bundled CLI) in the workspace `home`; returns its wall time and output. */
+/** `fedeval run` (bin/fedeval.js) in the workspace `home`; returns its wall time and output. */
 function fedevalRun(home: string): { ms: number; stdout: string } {
   const start = performance.now();
-  const stdout = execFileSync(process.execPath, [join(out, "cli.js"), "run", "--site", SITE], {
+  const stdout = execFileSync(process.execPath, [cli, "run", "--site", SITE], {
     cwd: world.root,
     env: { FEDEVAL_HOME: home, PATH: process.env.PATH },
     encoding: "utf8",
@@ -195,7 +181,6 @@ for (let i = 0; i < rounds; i++) {
   direct.push(viaDockerRun());
   inProcess.push(await viaRunSite());
 }
-rmSync(out, { recursive: true, force: true });
 await removeImages(docker, demoImageRefs(images));
 
 const f = median(fedeval);

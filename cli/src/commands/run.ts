@@ -7,10 +7,11 @@
  * It never prints a metric value, a statistic or a container's output (`fedeval outbox show ID`
  * shows the values; the per-triple log files hold the containers' output).
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { runSite, type TripleOutcome } from "../execution/run.ts";
 import {
   createRunner,
+  dockerClient,
   type LimitFlags,
   type RunnerKind,
   removeLeftoverContainers,
@@ -36,9 +37,12 @@ export interface RunOptions extends LimitFlags {
 /** Exit 0: every triple gave a result (or there was nothing to do). 1: some failed. 130: interrupted. */
 export async function runCommand(opts: RunOptions, io: CommandIO): Promise<number> {
   const limits = siteLimits(opts);
-  const index = await loadSiteGovernance(opts.root, opts.cwd, io.logger);
   const ws = workspace(opts.env, opts.cwd);
-  const docker = opts.runner === "docker" ? (opts.docker ?? new Docker()) : undefined;
+  // dockerode loads while the governance files are read
+  const [index, docker] = await Promise.all([
+    loadSiteGovernance(opts.root, opts.cwd, io.logger),
+    opts.runner === "docker" ? (opts.docker ?? dockerClient()) : undefined,
+  ]);
   const runner = await createRunner(opts.runner, { home: ws.home, cwd: opts.cwd, env: opts.env, docker });
   const site = ws.site(opts.site);
   if (runner.isolation === "none") {

@@ -15,12 +15,12 @@
  * model's `priority`, higher first; `fifo`: the order in which models were added to the repository
  * (from git history) — then by model id and dataset id.
  */
-import { simpleGit } from "simple-git";
 import { readLocalDataset } from "../datasets/prepare.ts";
 import { UserError } from "../errors.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Result } from "../governance/types.ts";
 import type { SiteWorkspace } from "../workspace.ts";
+import { gitText } from "./git.ts";
 import type { OutboxEntry } from "./outbox.ts";
 
 /** What a result must have run with to be current. */
@@ -208,7 +208,7 @@ export async function modelsAddedAt(
 ): Promise<Map<string, number> | undefined> {
   let log: string;
   try {
-    log = await simpleGit({ baseDir: root }).raw([
+    log = await gitText(root, [
       "log",
       "--diff-filter=A",
       "--format=%x00%ct",

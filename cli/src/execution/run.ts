@@ -18,7 +18,6 @@
  */
 import { appendFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { simpleGit } from "simple-git";
 import { type ContainerRunner, ImageRefusedError, type ResolvedImage } from "../containers/runner.ts";
 import { caseCount, readLocalDataset } from "../datasets/prepare.ts";
 import { type DatasetHash, hashDatasetTree } from "../datasets/tree-hash.ts";
@@ -30,6 +29,7 @@ import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../res
 import { FEDEVAL_VERSION } from "../version.ts";
 import type { SiteWorkspace } from "../workspace.ts";
 import { inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
+import { gitText } from "./git.ts";
 import { describeHardware, type Hardware } from "./hardware.ts";
 import { acquireSiteLock, type LockOptions } from "./lock.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "./outbox.ts";
@@ -91,14 +91,18 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
   const now = req.now ?? (() => new Date());
   const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
   try {
-    const governanceCommit = await governanceCommitOf(req.index.root);
-    const leftoversRemoved = (await req.removeLeftovers?.()) ?? 0;
     const outbox = new Outbox(req.workspace.outbox);
+    // independent: git, the Docker Engine, the outbox folder (all settle before the lock is released)
+    const [governanceCommit, leftoversRemoved, entries] = await settled([
+      governanceCommitOf(req.index.root),
+      req.removeLeftovers?.() ?? 0,
+      outbox.list(),
+    ] as const);
     const plan = await planSite({
       index: req.index,
       site: req.site,
       workspace: req.workspace,
-      outbox: await outbox.list(),
+      outbox: entries,
       benchmark: req.benchmark,
       model: req.model,
     });
@@ -190,19 +194,22 @@ async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<Triple
     if (!local) return end("failed", "the prepared dataset is no longer in this workspace");
     const key = `${triple.benchmark}/${triple.dataset}`;
     if (!ctx.hashes.has(key)) ctx.hashes.set(key, hashDatasetTree(local.paths.prepared));
-    const hash = await (ctx.hashes.get(key) as Promise<DatasetHash>);
+    // the checks are independent: they run together, and are reported in this order
+    const [hash, modelImage, evaluatorImage, statistics] = await settled([
+      ctx.hashes.get(key) as Promise<DatasetHash>,
+      image(ctx, triple.inputs.images.model),
+      image(ctx, triple.inputs.images.evaluator),
+      readContainerYaml(local.paths.statistics, "statistics.yaml"),
+    ] as const);
     if (hash.hash !== triple.inputs.dataset_hash) {
       return end(
         "failed",
         `the prepared data changed since it was registered (hash differs); see \`fedeval dataset check --benchmark ${triple.benchmark} --site ${req.site} --name ${triple.dataset}\``,
       );
     }
-    const modelImage = await image(ctx, triple.inputs.images.model);
     if (typeof modelImage === "string") return end("failed", `model image refused: ${modelImage}`);
-    const evaluatorImage = await image(ctx, triple.inputs.images.evaluator);
     if (typeof evaluatorImage === "string")
       return end("failed", `evaluator image refused: ${evaluatorImage}`);
-    const statistics = await readContainerYaml(local.paths.statistics, "statistics.yaml");
     cases = await caseCount(
       "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
       local.paths.data,
@@ -327,6 +334,20 @@ function fillLatencyMetric(
   if (!written) output.metrics[id] = { value: latency };
 }
 
+/**
+ * Awaits every promise, then throws the first rejection in list order (Promise.all would leave the
+ * others running, and throw whichever failed first).
+ */
+async function settled<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 async function image(ctx: RunContext, ref: string): Promise<ResolvedImage | string> {
   let pending = ctx.images.get(ref);
   if (!pending) {
@@ -367,30 +388,28 @@ async function addEntry(
  * commit (the result would name a commit it did not run from).
  */
 export async function governanceCommitOf(root: string): Promise<string> {
-  const git = simpleGit({ baseDir: root });
-  let commit: string;
-  try {
-    commit = (await git.revparse(["HEAD"])).trim();
-  } catch {
+  const [head, status] = await Promise.allSettled([
+    gitText(root, ["rev-parse", "HEAD"]),
+    gitText(root, ["status", "--porcelain", "--untracked-files=all", "--", "sites", "benchmarks"]),
+  ]);
+  if (head.status === "rejected") {
     throw new UserError(
       `${root} is not a git clone of the governance repository (or has no commit): results record the commit they ran from, so run from a clone`,
     );
   }
-  let status: string;
-  try {
-    status = await git.raw(["status", "--porcelain", "--untracked-files=all", "--", "sites", "benchmarks"]);
-  } catch (e) {
+  if (status.status === "rejected") {
+    const e = status.reason as Error;
     throw new ExternalError(
-      `git status failed in ${root}: ${(e as Error).message.split("\n")[0]}`,
+      `git status failed in ${root}: ${e.message.split("\n")[0]}`,
       "check the clone with `git status`",
       { cause: e },
     );
   }
-  const changed = status.split("\n").filter(Boolean).length;
+  const changed = status.value.split("\n").filter(Boolean).length;
   if (changed) {
     throw new UserError(
       `the governance repository has ${changed} uncommitted change${changed > 1 ? "s" : ""} under sites/ or benchmarks/ (see \`git status\`): commit or discard them, so results name the commit they ran from`,
     );
   }
-  return commit;
+  return head.value.trim();
 }

@@ -126,15 +126,20 @@ export async function saveProcessEntrypoints(
 /** The only variables of fedeval's environment a process-runner task sees. */
 const TASK_ENV = ["PATH", "LANG", "LC_ALL", "TZ"];
 
+/**
+ * A client of the Docker Engine of DOCKER_HOST (or the default socket). dockerode takes ~0.15 s
+ * to load (it brings ssh2, gRPC and protobufjs): only commands that run containers on Docker
+ * load it, when they need it.
+ */
+export async function dockerClient(): Promise<Docker> {
+  return new (await import("dockerode")).default();
+}
+
 export async function createRunner(
   kind: RunnerKind,
   options: { home: string; cwd: string; env: NodeJS.ProcessEnv; docker?: Docker },
 ): Promise<ContainerRunner> {
-  if (kind === "docker") {
-    // dockerode takes ~0.15 s to load: only commands that run containers on Docker load it.
-    const docker = options.docker ?? new (await import("dockerode")).default();
-    return new DockerRunner(docker);
-  }
+  if (kind === "docker") return new DockerRunner(options.docker ?? (await dockerClient()));
   return new ProcessRunner({
     cwd: options.cwd,
     // the task runs as the user: give it no credentials (tokens, DOCKER_HOST...) from fedeval's environment
