@@ -104,7 +104,10 @@ export function classifyPath(rel: string): GovernancePath {
     const bad = slugReason("dataset id", dataset) ?? slugReason("model id", s);
     return bad ? { kind: "unknown", reason: bad } : { kind: "result", benchmark, dataset, model: s };
   }
-  return { kind: "unknown", reason: `unknown folder "${folder}" in benchmarks/${benchmark}/ (demo data go in demo/)` };
+  return {
+    kind: "unknown",
+    reason: `unknown folder "${folder}" in benchmarks/${benchmark}/ (demo data go in demo/)`,
+  };
 }
 
 export const paths = {

@@ -173,7 +173,12 @@ function checkBenchmark(
   });
   const demoPath = b.demo_dataset?.path;
   if (demoPath !== undefined && !/^demo\/[^/]/.test(demoPath)) {
-    r.at(entry, ["demo_dataset", "path"], "FE225", `demo data live in benchmarks/${folder.id}/demo/; "${demoPath}" is outside it`);
+    r.at(
+      entry,
+      ["demo_dataset", "path"],
+      "FE225",
+      `demo data live in benchmarks/${folder.id}/demo/; "${demoPath}" is outside it`,
+    );
   }
   for (const role of ["preparation", "reference_model", "evaluator"] as const) {
     checkContainerReference(r, index, folder, entry, ["containers", role], b.containers[role], role);

@@ -380,13 +380,23 @@ function demoPublicKey(): string {
 describe("validate: demo data", () => {
   it("live in the benchmark's demo/ folder, unparsed; a path elsewhere is refused", async () => {
     const ok = await problems((f) => {
-      edit(f, BENCHMARK, "metrics:\n", `demo_dataset:\n  path: demo/data.tar.gz\n  sha256: ${"a".repeat(64)}\nmetrics:\n`);
+      edit(
+        f,
+        BENCHMARK,
+        "metrics:\n",
+        `demo_dataset:\n  path: demo/data.tar.gz\n  sha256: ${"a".repeat(64)}\nmetrics:\n`,
+      );
       f.set(`${B}/demo/data.tar.gz`, "not yaml: [\n");
     });
     assert.deepEqual(ok, []);
     let line = 0;
     const bad = await problems((f) => {
-      line = edit(f, BENCHMARK, "metrics:\n", `demo_dataset:\n  path: containers/prep.yaml\n  sha256: ${"a".repeat(64)}\nmetrics:\n`);
+      line = edit(
+        f,
+        BENCHMARK,
+        "metrics:\n",
+        `demo_dataset:\n  path: containers/prep.yaml\n  sha256: ${"a".repeat(64)}\nmetrics:\n`,
+      );
     });
     expectOne(bad, "FE225", BENCHMARK, line + 1);
   });
