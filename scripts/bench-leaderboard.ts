@@ -169,15 +169,24 @@ async function walk(dir: string, out: string[] = []): Promise<string[]> {
   return out;
 }
 
+async function governanceFiles(root: string): Promise<string[]> {
+  return [...(await walk(join(root, "sites"))), ...(await walk(join(root, "benchmarks")))];
+}
+
 /** Read and parse every governance file, as the loader does before its checks. */
-async function baseline(root: string): Promise<number> {
-  const files = [...(await walk(join(root, "sites"))), ...(await walk(join(root, "benchmarks")))];
+async function baseline(files: readonly string[]): Promise<number> {
   let parsed = 0;
   for (let i = 0; i < files.length; i += 64) {
     const texts = await Promise.all(files.slice(i, i + 64).map((f) => readFile(f, "utf8")));
     for (const [j, text] of texts.entries()) if (parseYaml(text, files[i + j] as string).source) parsed++;
   }
   return parsed;
+}
+
+/** The loader alone; only counts leave this function, so its index is garbage before the build. */
+async function load(root: string): Promise<number> {
+  const { index } = await loadGovernance(root);
+  return [...index.benchmarks.values()].reduce((n, f) => n + f.results.size, 0);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -192,15 +201,16 @@ try {
   const files = await generate(root);
   console.log(`  generated ${files.toLocaleString("en-US")} files in ${seconds(performance.now() - t)}`);
 
+  const all = await governanceFiles(root);
+  await baseline(all.slice(0, 2000)); // warm up the YAML parser, so the baseline is not charged for it
   t = performance.now();
-  const parsed = await baseline(root);
+  const parsed = await baseline(all);
   const baselineMs = performance.now() - t;
   console.log(`baseline (read + parse ${parsed.toLocaleString("en-US")} files): ${seconds(baselineMs)}`);
 
   t = performance.now();
-  const { index } = await loadGovernance(root);
+  const results = await load(root);
   const loadMs = performance.now() - t;
-  const results = [...index.benchmarks.values()].reduce((n, f) => n + f.results.size, 0);
   console.log(`load (loadGovernance, ${results.toLocaleString("en-US")} results): ${seconds(loadMs)}`);
 
   t = performance.now();
@@ -213,7 +223,9 @@ try {
     `build (leaderboard build: ${b?.results.included.toLocaleString("en-US")} results verified and on the board, ${summary.files.toLocaleString("en-US")} files, ${(total / 1e6).toFixed(0)} MB): ${seconds(buildMs)}`,
   );
   console.log(`ratio build / baseline: ${(buildMs / baselineMs).toFixed(2)} (target <= 2)`);
-  console.log(`ratio build / load:     ${(buildMs / loadMs).toFixed(2)}`);
+  console.log(
+    `ratio build / load:     ${(buildMs / loadMs).toFixed(2)} (the loader alone: ${(loadMs / baselineMs).toFixed(2)} x baseline)`,
+  );
   console.log(`benchmark page: ${(page / 1024).toFixed(1)} KB (target <= 300 KB)`);
   const model = summary.bytes.get(`benchmarks/${BENCHMARK}/models/model-0.html`) ?? 0;
   const json = summary.bytes.get("leaderboard.json") ?? 0;

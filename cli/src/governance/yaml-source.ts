@@ -8,7 +8,8 @@
  * - one document per file; empty files and non-UTF-8 bytes are errors;
  * - size limits and symlinks are checked by whoever reads the file (see `readSourceFile`).
  */
-import { lstat, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import {
   type Document,
   isMap,
@@ -194,8 +195,13 @@ export async function readSourceFile(
   maxBytes = MAX_FILE_BYTES,
 ): Promise<{ text?: string; diagnostics: Diagnostic[] }> {
   const bare = { file: display };
-  const st = await lstat(absPath);
-  if (st.isSymbolicLink()) {
+  // One open, without following a symlink and without blocking on a FIFO; then fstat and read
+  // through the same handle, so what is checked is what is read.
+  let handle: FileHandle;
+  try {
+    handle = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ELOOP") throw e;
     return {
       diagnostics: [
         diagnosticAt(
@@ -208,23 +214,29 @@ export async function readSourceFile(
       ],
     };
   }
-  if (!st.isFile()) {
-    return { diagnostics: [diagnosticAt(bare, undefined, "FE001", "unknown-file", "not a regular file")] };
+  let bytes: Buffer;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      return { diagnostics: [diagnosticAt(bare, undefined, "FE001", "unknown-file", "not a regular file")] };
+    }
+    if (st.size > maxBytes) {
+      return {
+        diagnostics: [
+          diagnosticAt(
+            bare,
+            undefined,
+            "FE007",
+            "file-too-large",
+            `file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} limit for governance files`,
+          ),
+        ],
+      };
+    }
+    bytes = await handle.readFile();
+  } finally {
+    await handle.close();
   }
-  if (st.size > maxBytes) {
-    return {
-      diagnostics: [
-        diagnosticAt(
-          bare,
-          undefined,
-          "FE007",
-          "file-too-large",
-          `file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} limit for governance files`,
-        ),
-      ],
-    };
-  }
-  const bytes = await readFile(absPath);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

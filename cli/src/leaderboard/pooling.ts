@@ -6,7 +6,7 @@
 import type { MetricSpec, MetricValue } from "../governance/types.ts";
 import { type ConfusionCounts, type ProportionName, poolCounts } from "./stats/counts.ts";
 import { criticalZ } from "./stats/distributions.ts";
-import { histogramAuc, poolHistograms, type ScoreHistogram, sumHistograms } from "./stats/histogram.ts";
+import { histogramAuc, poolHistograms, type ScoreHistogram } from "./stats/histogram.ts";
 import { caseWeightedMean } from "./stats/mean.ts";
 import { metaAnalysis } from "./stats/meta.ts";
 import type { Pooled } from "./types.ts";

@@ -410,7 +410,7 @@ function suppressedText(s: SubgroupBoard): string {
   const sites = s.sites.filter((x) => x.suppressed.length > 0).length;
   if (sites === 0) return "";
   const cells = [...new Set(s.sites.flatMap((x) => x.suppressed))].sort();
-  return `suppressed: ${cells.join(", ")} (${plural(sites, "site")})`;
+  return `${cells.join(", ")} (${plural(sites, "site")})`;
 }
 
 // ---- pages --------------------------------------------------------------------------------
