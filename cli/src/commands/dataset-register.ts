@@ -4,7 +4,7 @@
  * (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull request, with `status: proposed`.
  */
 import { join } from "node:path";
-import { UsageError, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { governanceFileText } from "../execution/governance-file.ts";
 import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
 import {
@@ -16,7 +16,7 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
-import { paths, SLUG } from "../governance/layout.ts";
+import { paths, requireSlugFlags } from "../governance/layout.ts";
 import type { Dataset } from "../governance/types.ts";
 import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
 import type { CommandIO } from "../io.ts";
@@ -36,14 +36,11 @@ export interface DatasetRegisterOptions extends ForgeSettings {
 }
 
 export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: CommandIO): Promise<number> {
-  for (const [flag, value] of [
+  requireSlugFlags([
     ["--benchmark", opts.benchmark],
     ["--site", opts.site],
     ["--name", opts.name],
-  ] as const) {
-    if (!SLUG.test(value))
-      throw new UsageError(`${flag} "${value}" is not a valid id (lowercase letters, digits and "-")`);
-  }
+  ]);
   const ws = workspace(opts.env, opts.cwd);
   const file = join(ws.site(opts.site).dataset(opts.benchmark, opts.name), "dataset.yaml");
   const read = await readSourceFile(file, file).catch(() => undefined);

@@ -18,7 +18,7 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
-import { paths, SLUG } from "../governance/layout.ts";
+import { paths, requireSlugFlags } from "../governance/layout.ts";
 import type { Model } from "../governance/types.ts";
 import type { CommandIO } from "../io.ts";
 import { checkValue } from "../validate/schema-registry.ts";
@@ -42,13 +42,10 @@ export interface ModelProposeOptions extends ForgeSettings {
 }
 
 export async function modelProposeCommand(opts: ModelProposeOptions, io: CommandIO): Promise<number> {
-  for (const [flag, value] of [
+  requireSlugFlags([
     ["--benchmark", opts.benchmark],
     ["--id", opts.id],
-  ] as const) {
-    if (!SLUG.test(value))
-      throw new UsageError(`${flag} "${value}" is not a valid id (lowercase letters, digits and "-")`);
-  }
+  ]);
   const containerFile = resolve(opts.cwd, opts.container);
   const parsed = await loadContainerDefinition(containerFile, opts.container);
   const definition = parsed.definition;

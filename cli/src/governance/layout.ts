@@ -14,8 +14,17 @@
  * `README.md` and `.gitkeep` are allowed anywhere under the known folders. Anything else under
  * `sites/` or `benchmarks/` is an unknown file, so `../` tricks and typos fail loudly.
  */
+import { UsageError } from "../errors.ts";
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Refuses command-line ids that are not slugs (they become paths in the governance repository). */
+export function requireSlugFlags(flags: readonly (readonly [flag: string, value: string])[]): void {
+  for (const [flag, value] of flags) {
+    if (!SLUG.test(value))
+      throw new UsageError(`${flag} "${value}" is not a valid id (lowercase letters, digits and "-")`);
+  }
+}
 
 export type GovernancePath =
   | { kind: "site"; site: string }
