@@ -20,6 +20,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import * as fromSources from "../cli/src/datasets/tree-hash.ts";
+import { cliBuildOptions } from "./build-options.ts";
 
 const FILES = 400;
 const ROUNDS = 7;
@@ -71,17 +72,12 @@ function medperfFoldersHash(dir: string): string {
 async function bundled(): Promise<typeof fromSources> {
   const out = await mkdtemp(join(tmpdir(), "fedeval-bench-bundle-"));
   const src = resolve(import.meta.dirname, "../cli/src/datasets");
-  await build({
-    entryPoints: { "tree-hash": join(src, "tree-hash.ts"), "hash-worker": join(src, "hash-worker.ts") },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
-  });
+  await build(
+    cliBuildOptions({
+      outdir: out,
+      entryPoints: { "tree-hash": join(src, "tree-hash.ts"), "hash-worker": join(src, "hash-worker.ts") },
+    }),
+  );
   return import(join(out, "tree-hash.js"));
 }
 

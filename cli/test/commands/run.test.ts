@@ -1,5 +1,5 @@
 /**
- * `fedeval run` as a site runs it: the bundled CLI (built here with scripts/build.mjs's options)
+ * `fedeval run` as a site runs it: the bundled CLI (built here with the options of scripts/build.mjs)
  * in a subprocess, interrupted by Ctrl-C, killed outright, and started twice at once.
  */
 import assert from "node:assert/strict";
@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
+import { cliBuildOptions } from "../../../scripts/build-options.ts";
 import { buildNodeImage } from "../../src/containers/node-image.ts";
 import type { DemoImages } from "../../src/demo/demo-governance.ts";
 import { buildDemoImages } from "../../src/demo/demo-images.ts";
@@ -37,22 +38,9 @@ describe("fedeval run through the CLI", { skip }, () => {
   let prepared: PreparedDataset;
 
   before(async () => {
-    // inside node_modules so the bundle resolves its (external) dependencies like dist/ does
+    // inside node_modules, like dist/, so the modules the bundle leaves there resolve
     const out = await mkdtemp(join(repo, "node_modules", ".cache-fedeval-cli-test-"));
-    await build({
-      entryPoints: {
-        cli: join(repo, "cli/src/main.ts"),
-        "hash-worker": join(repo, "cli/src/datasets/hash-worker.ts"),
-      },
-      outdir: out,
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      packages: "external",
-      logLevel: "warning",
-    });
+    await build(cliBuildOptions({ outdir: out }));
     cli = join(out, "cli.js");
     images = await buildDemoImages(docker, "fedeval-test-cli");
     slow = await buildNodeImage(docker, {

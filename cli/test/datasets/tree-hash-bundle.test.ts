@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { build } from "esbuild";
+import { cliBuildOptions } from "../../../scripts/build-options.ts";
 import { hashDatasetTree } from "../../src/datasets/tree-hash.ts";
 
 const src = resolve(import.meta.dirname, "../../src");
@@ -25,17 +26,12 @@ describe("dataset hash from the esbuild bundle", () => {
 process.stdout.write(JSON.stringify(await hashDatasetTree(process.argv[2], { workers: 2 })));\n`,
     );
     const dist = join(work, "dist");
-    await build({
-      entryPoints: { cli: entry, "hash-worker": join(src, "datasets/hash-worker.ts") },
-      outdir: dist,
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      packages: "external",
-      logLevel: "warning",
-    });
+    await build(
+      cliBuildOptions({
+        outdir: dist,
+        entryPoints: { cli: entry, "hash-worker": join(src, "datasets/hash-worker.ts") },
+      }),
+    );
     const chunks = (await readdir(dist)).filter((f) => f.startsWith("chunk-"));
     const withHashing = [];
     for (const c of chunks)
