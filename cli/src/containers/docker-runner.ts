@@ -2,7 +2,9 @@
  * Runs container tasks on a Docker Engine (through dockerode), isolated:
  * - no network (`NetworkMode: none`: only loopback exists);
  * - inputs bind-mounted read-only, outputs read-write, a private memory-backed /tmp (noexec),
- *   the image's root file system read-only; nothing else is writable;
+ *   the image's root file system read-only; nothing else is writable: each VOLUME the image
+ *   declares gets an empty read-only tmpfs instead of Docker's writable anonymous volume (unless
+ *   a task mount or /tmp sits at exactly that path);
  * - every capability dropped, `no-new-privileges`, the invoking uid:gid (no root-owned output),
  *   `HOME=/tmp` (the only writable home for a user the image does not know);
  * - limits on memory (no swap), processes, /dev/shm, time (the container is killed) and output;
@@ -17,6 +19,7 @@
  * never left behind (removed after success, failure, timeout, abort or error), and Docker keeps
  * no log of it (`LogConfig: none`): stdout and stderr are streamed into the task log only.
  */
+import { posix } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
@@ -60,7 +63,7 @@ export class DockerRunner implements ContainerRunner {
       if (info.Id !== ref) {
         throw new ImageRefusedError(`image ${ref} resolves to ${info.Id}, not the pinned id`, REPIN_HINT);
       }
-      return { ref, id: info.Id };
+      return { ref, id: info.Id, volumes: declaredVolumes(info) };
     }
     const m = REGISTRY_REF.exec(ref);
     if (!m) {
@@ -79,7 +82,7 @@ export class DockerRunner implements ContainerRunner {
     if (!info || !repoDigest) {
       throw new ImageRefusedError(`image ${ref} does not match its digest after the pull`, REPIN_HINT);
     }
-    return { ref, id: info.Id, repoDigest };
+    return { ref, id: info.Id, repoDigest, volumes: declaredVolumes(info) };
   }
 
   private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -157,7 +160,10 @@ export class DockerRunner implements ContainerRunner {
                 Target: mount.mountPath,
                 ReadOnly: inputs.has(mount),
               })),
-              Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${limits.tmpBytes}` },
+              Tmpfs: {
+                ...readOnlyVolumes(req.image, mounts),
+                "/tmp": `rw,noexec,nosuid,size=${limits.tmpBytes}`,
+              },
               ReadonlyRootfs: true,
               CapDrop: ["ALL"],
               SecurityOpt: ["no-new-privileges"],
@@ -280,6 +286,24 @@ export function deviceRequests(gpus: GpuRequest): Docker.DeviceRequest[] {
   if (gpus === "all") return [{ ...base, Count: -1 }];
   if (typeof gpus === "number") return [{ ...base, Count: gpus }];
   return [{ ...base, DeviceIDs: gpus.deviceIds }];
+}
+
+function declaredVolumes(info: Docker.ImageInspectInfo): string[] {
+  return Object.keys(info.Config?.Volumes ?? {});
+}
+
+/**
+ * An empty read-only tmpfs at each VOLUME of the image where no task mount or /tmp sits, in place
+ * of a writable anonymous volume (which Docker would also mount inside a task mount, hiding what
+ * is written there from the output).
+ */
+function readOnlyVolumes(
+  image: ResolvedImage,
+  mounts: { mount: { mountPath: string } }[],
+): Record<string, string> {
+  const taken = new Set(["/tmp", ...mounts.map((m) => m.mount.mountPath)].map((p) => posix.normalize(p)));
+  const free = (image.volumes ?? []).filter((v) => !taken.has(posix.normalize(v)));
+  return Object.fromEntries(free.map((v) => [v, "ro,noexec,nosuid,size=4k"]));
 }
 
 async function removeContainer(container: Docker.Container): Promise<void> {

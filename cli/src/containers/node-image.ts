@@ -25,6 +25,8 @@ export interface NodeImageSpec {
   entrypoint?: string[];
   /** The image's CMD. */
   command?: string[];
+  /** The image's VOLUMEs. */
+  volumes?: string[];
 }
 
 interface TarEntry {
@@ -54,6 +56,7 @@ export async function buildNodeImage(docker: Docker, spec: NodeImageSpec): Promi
   const entrypoint = spec.entrypoint ?? [NODE_IN_IMAGE];
   const changes = [`ENTRYPOINT ${JSON.stringify(entrypoint)}`];
   if (spec.command) changes.push(`CMD ${JSON.stringify(spec.command)}`);
+  if (spec.volumes) changes.push(`VOLUME ${JSON.stringify(spec.volumes)}`);
   const [repo, tag] = splitTag(spec.tag);
   let stream: NodeJS.ReadableStream;
   try {

@@ -30,6 +30,8 @@ export interface ResolvedImage {
   id: string;
   /** `name@sha256:...` for an image pulled from a registry. */
   repoDigest?: string;
+  /** Paths the image declares as VOLUME (Docker would give each a writable anonymous volume). */
+  volumes?: string[];
 }
 
 /** One event of an image pull, as the Docker Engine reports it per layer. */

@@ -106,7 +106,7 @@ describe("docker runner", { skip }, () => {
   }
 
   test("a locally built image is pinned by its id", async () => {
-    assert.deepEqual(await runner.ensureImage(imageId), { ref: imageId, id: imageId });
+    assert.deepEqual(await runner.ensureImage(imageId), { ref: imageId, id: imageId, volumes: [] });
   });
 
   test("a missing local image is refused in one line", async () => {

@@ -48,6 +48,8 @@ describe("hostile containers", { skip }, () => {
     const id = await buildNodeImage(docker, {
       tag: `fedeval-test/hostile:${run.labels["fedeval.run"]}`,
       files,
+      // declared by the image: Docker alone would mount a writable anonymous volume at each
+      volumes: ["/var/cache/model", "/mnt/out/cache"],
     });
     image = await runner.ensureImage(id);
   });
@@ -131,6 +133,18 @@ describe("hostile containers", { skip }, () => {
       "task infer failed with exit code 1: Error: EROFS: read-only file system, open '/usr/local/bin/planted'",
     );
     assert.match(outcome.log, /wrote \/tmp\/scratch\.txt/);
+  });
+
+  test("a VOLUME the image declares is not writable either", async () => {
+    assert.deepEqual(image.volumes?.sort(), ["/mnt/out/cache", "/var/cache/model"]);
+    const outcome = await runProgram("write-volume.mjs");
+    assert.equal(outcome.status, "failed");
+    assert.equal(
+      outcome.message,
+      "task infer failed with exit code 1: Error: EROFS: read-only file system, open '/var/cache/model/planted'",
+    );
+    // inside the output mount too: Docker would hide an anonymous volume there
+    assert.match(outcome.log, /EROFS: read-only file system, open '\/mnt\/out\/cache\/kept'/);
   });
 
   test("a fork bomb stops at the pids limit", async () => {
