@@ -14,6 +14,7 @@ import Docker from "dockerode";
 import { DockerRunner } from "../cli/src/containers/docker-runner.ts";
 import { buildNodeImage, NODE_IN_IMAGE } from "../cli/src/containers/node-image.ts";
 import { DEFAULT_LIMITS, type RunLimits } from "../cli/src/containers/runner.ts";
+import { isolatedDockerRunFlags } from "../cli/test/helpers/docker.ts";
 
 const rounds = Number(process.argv[2] ?? 10);
 const docker = new Docker();
@@ -57,19 +58,7 @@ function viaDockerRun(i: number): number {
   const start = performance.now();
   execFileSync("docker", [
     "run",
-    "--rm",
-    "--network=none",
-    "--read-only",
-    "--cap-drop=ALL",
-    "--security-opt=no-new-privileges",
-    `--pids-limit=${limits.pids}`,
-    `--memory=${limits.memoryBytes}`,
-    `--memory-swap=${limits.memoryBytes}`,
-    `--shm-size=${limits.shmBytes}`,
-    `--tmpfs=/tmp:rw,noexec,nosuid,size=${limits.tmpBytes}`,
-    `--ulimit=fsize=${limits.outputBytes}`,
-    "--log-driver=none",
-    `--user=${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    ...isolatedDockerRunFlags(limits),
     `--mount=type=bind,source=${work},target=/mnt/data,readonly`,
     `--mount=type=bind,source=${out},target=/mnt/out`,
     "--entrypoint",

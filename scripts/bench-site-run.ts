@@ -33,6 +33,7 @@ import {
   SITE,
   siteWorld,
 } from "../cli/test/execution/site-fixture.ts";
+import { isolatedDockerRunFlags } from "../cli/test/helpers/docker.ts";
 
 const rounds = Number(process.argv[2] ?? 5);
 const repo = resolve(import.meta.dirname, "..");
@@ -114,24 +115,10 @@ async function viaRunSite(): Promise<number> {
 
 /** `docker run` of one task with the flags the Docker runner sets. */
 function dockerRun(image: string, task: TaskInterface, mounts: Record<string, string>): void {
-  const l = DEFAULT_LIMITS;
   const inputs = new Set(task.inputs.map((m) => m.name));
   execFileSync("docker", [
     "run",
-    "--rm",
-    "--network=none",
-    "--read-only",
-    "--cap-drop=ALL",
-    "--security-opt=no-new-privileges",
-    `--pids-limit=${l.pids}`,
-    `--memory=${l.memoryBytes}`,
-    `--memory-swap=${l.memoryBytes}`,
-    `--shm-size=${l.shmBytes}`,
-    `--tmpfs=/tmp:rw,noexec,nosuid,size=${l.tmpBytes}`,
-    `--ulimit=fsize=${l.outputBytes}`,
-    "--log-driver=none",
-    `--user=${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
-    "--env=HOME=/tmp",
+    ...isolatedDockerRunFlags(DEFAULT_LIMITS),
     ...[...task.inputs, ...task.outputs].map(
       (m) =>
         `--mount=type=bind,source=${mounts[m.name]},target=${m.mountPath}${inputs.has(m.name) ? ",readonly" : ""}`,

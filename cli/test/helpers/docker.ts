@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import Docker from "dockerode";
+import type { RunLimits } from "../../src/containers/runner.ts";
 
 export interface TestDocker {
   docker: Docker;
@@ -30,6 +31,29 @@ export async function dockerForTests(): Promise<TestDocker> {
     if (process.env.CI) throw new Error(`CI requires a Docker Engine: ${reason}`);
     return { docker, skip: reason };
   }
+}
+
+/**
+ * The `docker run` flags that give a container what DockerRunner gives a task (except the mounts):
+ * the baseline of the benchmarks, which time the same containers started directly.
+ */
+export function isolatedDockerRunFlags(limits: RunLimits): string[] {
+  return [
+    "--rm",
+    "--network=none",
+    "--read-only",
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+    `--pids-limit=${limits.pids}`,
+    `--memory=${limits.memoryBytes}`,
+    `--memory-swap=${limits.memoryBytes}`,
+    `--shm-size=${limits.shmBytes}`,
+    `--tmpfs=/tmp:rw,noexec,nosuid,size=${limits.tmpBytes}`,
+    `--ulimit=fsize=${limits.outputBytes}`,
+    "--log-driver=none",
+    `--user=${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    "--env=HOME=/tmp",
+  ];
 }
 
 /** A label value unique to this test file's containers: `fedeval.run=<id>`. */

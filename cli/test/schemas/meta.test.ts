@@ -1,51 +1,17 @@
 /**
- * Properties of the governance schemas themselves: identity, a description on every subschema,
- * closed objects, anchored patterns, no free text in results, and valid `examples`.
+ * Properties of the schemas themselves: a description on every subschema of every file in
+ * schemas/; for the governance schemas also identity, closed objects, anchored patterns, no free
+ * text in results, and valid `examples`.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { checkValue, SCHEMAS, type SchemaKind } from "../../src/validate/schema-registry.ts";
+import { type Schema, walkSchema } from "../helpers/schema-walk.ts";
 
 const KINDS = ["site", "benchmark", "model", "dataset", "result"] as const satisfies readonly SchemaKind[];
-
-type Schema = Record<string, unknown>;
-
-/** Keywords whose value is a map of name → subschema. */
-const SCHEMA_MAPS = ["properties", "patternProperties", "$defs", "dependentSchemas"];
-/** Keywords whose value is one subschema. */
-const SCHEMA_ONE = [
-  "items",
-  "additionalProperties",
-  "propertyNames",
-  "contains",
-  "not",
-  "if",
-  "then",
-  "else",
-];
-/** Keywords whose value is a list of subschemas. */
-const SCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"];
-
-/** Every subschema with its JSON pointer inside the schema, root first. */
-function walk(schema: Schema, at = ""): [string, Schema | boolean][] {
-  const out: [string, Schema | boolean][] = [[at || "/", schema]];
-  const visit = (s: unknown, p: string) => {
-    if (typeof s === "boolean") out.push([p, s]);
-    else if (s && typeof s === "object" && !Array.isArray(s)) out.push(...walk(s as Schema, p));
-  };
-  for (const k of SCHEMA_MAPS) {
-    for (const [name, s] of Object.entries((schema[k] as Schema | undefined) ?? {}))
-      visit(s, `${at}/${k}/${name}`);
-  }
-  for (const k of SCHEMA_ONE) {
-    // `additionalProperties: false` closes an object; it is not a subschema that needs describing.
-    if (k in schema && !(k === "additionalProperties" && schema[k] === false)) visit(schema[k], `${at}/${k}`);
-  }
-  for (const k of SCHEMA_LISTS) {
-    for (const [i, s] of ((schema[k] as unknown[] | undefined) ?? []).entries()) visit(s, `${at}/${k}/${i}`);
-  }
-  return out;
-}
 
 function types(s: Schema): string[] {
   return s.type === undefined ? [] : Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
@@ -53,7 +19,7 @@ function types(s: Schema): string[] {
 
 for (const kind of KINDS) {
   const schema = SCHEMAS[kind] as Schema;
-  const nodes = walk(schema);
+  const nodes = walkSchema(schema);
 
   describe(`${kind}.schema.json`, () => {
     it("is a 2020-12 schema with its $id, a title and the schema tag", () => {
@@ -70,16 +36,6 @@ for (const kind of KINDS) {
       // Guards the walker itself: if it missed a keyword, the checks below would pass vacuously.
       assert.ok(nodes.length > 20, `only ${nodes.length} subschemas found`);
       assert.ok(nodes.some(([p]) => p.startsWith("/$defs/")));
-    });
-
-    it("has a description on every subschema, at every depth", () => {
-      const missing = nodes
-        .filter(
-          ([, s]) =>
-            typeof s === "boolean" || typeof s.description !== "string" || s.description.trim() === "",
-        )
-        .map(([p]) => p);
-      assert.deepEqual(missing, []);
     });
 
     it("closes every object: unknown fields are errors", () => {
@@ -128,9 +84,31 @@ for (const kind of KINDS) {
   });
 }
 
+const schemaDir = fileURLToPath(new URL("../../../schemas/", import.meta.url));
+
+describe("every schema file in schemas/", () => {
+  const files = readdirSync(schemaDir).filter((f) => f.endsWith(".schema.json"));
+  it("is there: the governance files, the leaderboard, the site policy, the container definitions", () => {
+    assert.ok(files.length >= 9, files.join(", "));
+  });
+  for (const file of files) {
+    it(`${file} has a description on every subschema, at every depth`, () => {
+      const nodes = walkSchema(JSON.parse(readFileSync(join(schemaDir, file), "utf8")));
+      assert.ok(nodes.length > 10, `only ${nodes.length} subschemas found`);
+      const missing = nodes
+        .filter(
+          ([, s]) =>
+            typeof s === "boolean" || typeof s.description !== "string" || s.description.trim() === "",
+        )
+        .map(([p]) => p);
+      assert.deepEqual(missing, []);
+    });
+  }
+});
+
 describe("result.schema.json", () => {
   it("has no free-text string: every string is an enum, a const, a pattern or a date-time", () => {
-    const free = walk(SCHEMAS.result as Schema)
+    const free = walkSchema(SCHEMAS.result as Schema)
       .filter(([, s]) => typeof s !== "boolean" && types(s).includes("string"))
       .filter(([, s]) => {
         const o = s as Schema;
