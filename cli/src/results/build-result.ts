@@ -4,7 +4,9 @@
  * Privacy by construction: only the benchmark's declared metrics survive, each as numbers in
  * the declared shape (value, se, ci, confusion counts, score histogram). Any other key, string,
  * NaN or out-of-range number is dropped and reported, so a hostile evaluator cannot smuggle
- * patient data out through a free-text field. Subgroup cells under the benchmark's minimum
+ * patient data out through a free-text field; so is a value that disagrees with the counts or
+ * histogram beside it (./metric-agreement.ts), which the leaderboard would pool instead. The
+ * reasons never quote a value: they go to the site's logs before anyone approved anything. Subgroup cells under the benchmark's minimum
  * count are suppressed here, before the data owner ever sees the approval screen.
  *
  * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
@@ -18,6 +20,7 @@ import type {
   Result,
   SubgroupCell,
 } from "../governance/types.ts";
+import { metricDisagreement } from "./metric-agreement.ts";
 
 export interface Dropped {
   /** Where in the evaluator output, e.g. `metrics.auc.note` or `patient_ids`. */
@@ -51,6 +54,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 function cleanMetric(
   spec: MetricSpec,
   raw: unknown,
+  n: number,
   at: string,
   dropped: Dropped[],
 ): MetricValue | undefined {
@@ -70,7 +74,7 @@ function cleanMetric(
     return undefined;
   }
   if (spec.range && (value < spec.range[0] || value > spec.range[1])) {
-    dropped.push({ path: at, why: `${value} is outside the declared range [${spec.range.join(", ")}]` });
+    dropped.push({ path: at, why: `outside the declared range [${spec.range.join(", ")}]` });
     return undefined;
   }
   const out: MetricValue = { value };
@@ -114,12 +118,18 @@ function cleanMetric(
       };
     } else dropped.push({ path, why: "not a declared field of a metric, or not in its numeric shape" });
   }
+  const disagreement = metricDisagreement(spec, out, n);
+  if (disagreement) {
+    dropped.push({ path: at, why: disagreement.reason });
+    return undefined;
+  }
   return out;
 }
 
 function cleanMetrics(
   benchmark: Benchmark,
   raw: Record<string, unknown>,
+  n: number,
   at: string,
   dropped: Dropped[],
   all: boolean,
@@ -132,7 +142,7 @@ function cleanMetrics(
       dropped.push({ path: `${at}.${id}`, why: "not a metric the benchmark declares" });
       continue;
     }
-    const m = cleanMetric(spec, v, `${at}.${id}`, dropped);
+    const m = cleanMetric(spec, v, n, `${at}.${id}`, dropped);
     out[id] = m ?? { value: null, reason: "evaluator-error" };
   }
   if (all) for (const spec of benchmark.metrics) out[spec.id] ??= { value: null, reason: "evaluator-error" };
@@ -148,7 +158,7 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
   if (!isRecord(raw)) {
     return {
       n: caseCount,
-      metrics: cleanMetrics(benchmark, {}, "metrics", dropped, true),
+      metrics: cleanMetrics(benchmark, {}, caseCount, "metrics", dropped, true),
       subgroups: [],
       dropped: [{ path: "", why: "results.yaml is not a mapping" }],
     };
@@ -165,7 +175,7 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
     if (isCount(raw.n)) n = raw.n;
     else dropped.push({ path: "n", why: "not a case count" });
   }
-  const metrics = cleanMetrics(benchmark, metricsRaw, "metrics", dropped, true);
+  const metrics = cleanMetrics(benchmark, metricsRaw, n, "metrics", dropped, true);
   const subgroups: SubgroupCell[] = [];
   const strata = new Set(benchmark.subgroups?.strata ?? []);
   const minCell = benchmark.subgroups?.min_cell ?? 1;
@@ -190,7 +200,7 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
           return;
         }
         const cellMetrics = isRecord(cell.metrics)
-          ? cleanMetrics(benchmark, cell.metrics, `${at}.metrics`, dropped, false)
+          ? cleanMetrics(benchmark, cell.metrics, cell.n, `${at}.metrics`, dropped, false)
           : {};
         subgroups.push({ stratum: cell.stratum, cell: cell.cell, n: cell.n, metrics: cellMetrics });
       });

@@ -19,6 +19,7 @@ import type {
   Result,
 } from "../governance/types.ts";
 import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../governance/yaml-source.ts";
+import { metricDisagreement } from "../results/metric-agreement.ts";
 import { checkResultSignature } from "../results/signature.ts";
 import { type RuleId, ruleName } from "./rules.ts";
 
@@ -250,6 +251,8 @@ function checkMetricValues(
   entry: Entry<Result>,
   at: PathSegment[],
   metrics: Record<string, MetricValue>,
+  /** Cases of the result or subgroup cell. */
+  n: number,
   benchmark: Benchmark,
   requireAll: boolean,
 ): void {
@@ -314,6 +317,8 @@ function checkMetricValues(
           );
       }
     }
+    const disagreement = metricDisagreement(spec, value, n);
+    if (disagreement) r.at(entry, [...at, id, "value"], "FE226", disagreement.detail);
     if (value.ci && value.ci[0] > value.ci[1])
       r.at(
         entry,
@@ -375,7 +380,7 @@ function checkResult(
     );
   }
   const current = res.benchmark.version === b.version;
-  checkMetricValues(r, entry, ["metrics"], res.metrics, b, current);
+  checkMetricValues(r, entry, ["metrics"], res.metrics, res.n, b, current);
   if (current) {
     const images = res.provenance.images;
     const expected: [keyof typeof images, string | undefined, string][] = [
@@ -457,6 +462,6 @@ function checkSubgroups(r: Reporter, entry: Entry<Result>, b: Benchmark): void {
         `cell ${cell.stratum}=${cell.cell} has n = ${cell.n}, under the minimum cell count ${minCell}: it must be suppressed`,
       );
     }
-    checkMetricValues(r, entry, ["subgroups", i, "metrics"], cell.metrics, b, false);
+    checkMetricValues(r, entry, ["subgroups", i, "metrics"], cell.metrics, cell.n, b, false);
   });
 }

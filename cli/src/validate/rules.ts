@@ -45,6 +45,10 @@ export const RULES = {
   FE223: ["duplicate-key-id", "a site lists two keys with the same id"],
   FE224: ["time-order", "a result that finished before it started, or was approved before it finished"],
   FE225: ["demo-data-path", "a demo dataset path outside the benchmark's demo/ folder"],
+  FE226: [
+    "metric-disagreement",
+    "a metric value that disagrees with the confusion counts or score histogram reported beside it",
+  ],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
   FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],

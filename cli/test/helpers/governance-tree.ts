@@ -52,7 +52,12 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
     metrics: {
       auc: {
         value: 0.86,
-        histogram: { bins: 20, positive: [...Array(19).fill(5), 25], negative: [...Array(19).fill(14), 14] },
+        // the histogram's AUC is 0.866 ± 0.014 (tied pairs): the value agrees with it (FE226)
+        histogram: {
+          bins: 20,
+          positive: [1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 6, 6, 7, 9, 10, 12, 13, 14, 15],
+          negative: [28, 27, 26, 25, 23, 21, 19, 17, 15, 14, 12, 11, 10, 9, 7, 6, 4, 3, 2, 1],
+        },
       },
       sensitivity: { value: 0.75, counts },
       specificity: { value: 0.892857, counts },

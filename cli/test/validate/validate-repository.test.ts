@@ -278,6 +278,33 @@ describe("validate: privacy and policy rules", () => {
     expectOne(d, "FE216", RESULT);
   });
 
+  it("a value that disagrees with the counts or histogram beside it, with file:line", async () => {
+    let text = "";
+    const d = await problems((f) => {
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.metrics.sensitivity = { ...r.metrics.sensitivity, value: 0.8 } as Result["metrics"][string];
+      r.metrics.auc = { ...r.metrics.auc, value: 0.95 } as Result["metrics"][string];
+      text = resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey));
+      f.set(RESULT, text);
+    });
+    const found = d.filter((x) => x.rule === "FE226" && x.file === RESULT);
+    assert.deepEqual(
+      found.map((x) => [x.line, x.message]),
+      [
+        [
+          lineOf(text, "value: 0.95"),
+          "auc = 0.95, but its histogram gives 0.8664 ± 0.0141 (pairs tied in a bin)",
+        ],
+        [lineOf(text, "value: 0.8\n"), "sensitivity = 0.8, but its counts give 0.75"],
+      ],
+    );
+    assert.equal(
+      d.filter((x) => x.severity === "error").length,
+      2,
+      d.map((x) => `${x.rule} ${x.message}`).join("\n"),
+    );
+  });
+
   it("a process-runner result for a benchmark that requires isolation", async () => {
     const d = await problems((f) => {
       edit(f, BENCHMARK, "isolation_required: false", "isolation_required: true");
