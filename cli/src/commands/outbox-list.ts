@@ -1,6 +1,7 @@
 /**
- * `fedeval outbox ls [--site S] [--json]`: the results waiting in a site's outbox (every site of
- * the workspace without --site). No values here: `fedeval outbox show ID` shows them.
+ * `fedeval outbox ls [--site S] [--sent] [--json]`: the results waiting in a site's outbox (every
+ * site of the workspace without --site); with --sent, the ones that left as a pull request. No
+ * values here: `fedeval outbox show ID` shows them.
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,21 +11,27 @@ import { type Workspace, workspace } from "../workspace.ts";
 
 export interface OutboxListOptions {
   site?: string;
+  /** The sent entries (their pull request exists) instead of the waiting ones. */
+  sent?: boolean;
   json?: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
 
-/** The outbox entries of one site, or of every site in the workspace. */
-export async function outboxEntries(ws: Workspace, site?: string): Promise<OutboxEntry[]> {
+/** The outbox entries (or the sent ones) of one site, or of every site in the workspace. */
+export async function outboxEntries(
+  ws: Workspace,
+  site?: string,
+  folder: "" | "sent" = "",
+): Promise<OutboxEntry[]> {
   const sites = site ? [site] : (await readdir(join(ws.home, "sites")).catch(() => [] as string[])).sort();
   const entries: OutboxEntry[] = [];
-  for (const s of sites) entries.push(...(await new Outbox(ws.site(s).outbox).list()));
+  for (const s of sites) entries.push(...(await new Outbox(ws.site(s).outbox).list(folder)));
   return entries;
 }
 
 export async function outboxListCommand(opts: OutboxListOptions, io: CommandIO): Promise<number> {
-  const entries = await outboxEntries(workspace(opts.env, opts.cwd), opts.site);
+  const entries = await outboxEntries(workspace(opts.env, opts.cwd), opts.site, opts.sent ? "sent" : "");
   const rows = entries.map((e) => ({
     id: e.id,
     site: e.site,
@@ -35,18 +42,20 @@ export async function outboxListCommand(opts: OutboxListOptions, io: CommandIO):
     dataset: e.result.dataset,
     partial: e.result.partial === true,
     dropped: e.dropped.length,
+    pull_request: e.submission?.pr_url ?? e.submission?.branch ?? null,
   }));
   if (opts.json) {
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   if (!rows.length) {
-    io.stdout(`the outbox${opts.site ? ` of site ${opts.site}` : ""} is empty\n`);
+    const where = `${opts.site ? ` of site ${opts.site}` : ""}`;
+    io.stdout(opts.sent ? `nothing was sent from the outbox${where}\n` : `the outbox${where} is empty\n`);
     return 0;
   }
   const idWidth = Math.max(...rows.map((r) => r.id.length));
   for (const r of rows) {
-    const flags = [r.partial ? "partial" : "", r.dropped ? `${r.dropped} dropped` : ""]
+    const flags = [r.partial ? "partial" : "", r.dropped ? `${r.dropped} dropped` : "", r.pull_request ?? ""]
       .filter(Boolean)
       .join(", ");
     io.stdout(

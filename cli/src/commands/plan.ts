@@ -25,7 +25,7 @@ export async function planCommand(opts: PlanOptions, io: CommandIO): Promise<num
     index,
     site: opts.site,
     workspace: site,
-    outbox: await new Outbox(site.outbox).list(),
+    outbox: await new Outbox(site.outbox).listWithSent(),
   });
   io.stdout(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return 0;
@@ -43,9 +43,13 @@ export function renderPlan(plan: Plan): string {
     );
   });
   if (plan.waiting.length) {
-    lines.push(`waiting in the outbox (${plan.waiting.length}; see \`fedeval outbox ls\`):`);
+    lines.push(
+      `waiting in the outbox, or for their pull request to be merged (${plan.waiting.length}; see \`fedeval outbox ls [--sent]\`):`,
+    );
     for (const w of plan.waiting)
-      lines.push(`  ${w.benchmark}  ${w.model}  ${w.dataset}  ${w.state}  ${w.entry}`);
+      lines.push(
+        `  ${w.benchmark}  ${w.model}  ${w.dataset}  ${w.state}  ${w.entry}${w.pullRequest ? `  ${w.pullRequest}` : ""}`,
+      );
   }
   if (plan.blocked.length) {
     lines.push(`datasets that cannot run (${plan.blocked.length}):`);

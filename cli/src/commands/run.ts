@@ -73,7 +73,7 @@ export async function runCommand(opts: RunOptions, io: CommandIO): Promise<numbe
   }
   if (!plan.triples.length) {
     io.stdout(
-      `site ${opts.site}: nothing to run (${plan.waiting.length} waiting in the outbox, ${plan.current} up to date, ${plan.blocked.length} dataset${plan.blocked.length === 1 ? "" : "s"} blocked)\n`,
+      `site ${opts.site}: nothing to run (${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plan.blocked.length} dataset${plan.blocked.length === 1 ? "" : "s"} blocked)\n`,
     );
   }
   for (const b of plan.blocked)

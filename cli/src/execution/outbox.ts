@@ -50,18 +50,28 @@ export class Outbox {
     return join(this.dir, folder, `${id}.json`);
   }
 
-  async list(): Promise<OutboxEntry[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+  /** The entries in the outbox: pending, approved, and submitted ones not yet moved to sent/. */
+  async list(folder: "" | "sent" = ""): Promise<OutboxEntry[]> {
+    const names = await readdir(join(this.dir, folder)).catch(() => [] as string[]);
     const entries: OutboxEntry[] = [];
     for (const name of names.sort()) {
       if (!name.endsWith(".json") || name.startsWith(".")) continue;
-      entries.push(await this.read(name.slice(0, -5)));
+      entries.push(await this.read(name.slice(0, -5), folder));
     }
     return entries;
   }
 
-  async read(id: string): Promise<OutboxEntry> {
-    const path = this.#path(id);
+  /**
+   * The outbox's entries and the sent ones (their pull request exists, merged or not): what a
+   * plan must not run again for the same inputs, or a result would be submitted twice.
+   */
+  async listWithSent(): Promise<OutboxEntry[]> {
+    const [held, sent] = await Promise.all([this.list(), this.list("sent")]);
+    return [...held, ...sent];
+  }
+
+  async read(id: string, folder: "" | "sent" = ""): Promise<OutboxEntry> {
+    const path = this.#path(id, folder);
     let text: string;
     try {
       text = await readFile(path, "utf8");

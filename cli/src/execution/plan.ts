@@ -2,7 +2,8 @@
  * What a site should run (`fedeval plan`, and the first step of `fedeval run`): every approved
  * model × every approved dataset of the site, per benchmark, that has no result in the governance
  * repository or a stale one, unless the site's outbox already holds a result for the same inputs
- * (so a run that was stopped resumes where it stopped).
+ * (so a run that was stopped resumes where it stopped), or one was sent and its pull request is
+ * not merged yet (so nothing is submitted twice).
  *
  * A result is stale when what it ran with is no longer what the repository approves: the
  * benchmark's version was bumped, the model's or the evaluator's image changed, the dataset was
@@ -46,6 +47,8 @@ export interface WaitingTriple {
   /** The outbox entry holding its result. */
   entry: string;
   state: OutboxEntry["state"];
+  /** For a submitted result: its pull request (or branch), not merged yet. */
+  pullRequest?: string;
 }
 
 export interface BlockedDataset {
@@ -71,7 +74,7 @@ export interface PlanRequest {
   index: GovernanceIndex;
   site: string;
   workspace: SiteWorkspace;
-  /** The site's outbox entries (pending, approved, submitted). */
+  /** The site's outbox entries (pending, approved, submitted), and the sent ones (Outbox.listWithSent). */
   outbox: OutboxEntry[];
   benchmark?: string;
   model?: string;
@@ -148,7 +151,14 @@ async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Pl
         continue;
       }
       const entry = req.outbox.find((e) => e.site === req.site && sameInputs(e.result, ids, inputs));
-      if (entry) plan.waiting.push({ ...ids, entry: entry.id, state: entry.state });
+      const pullRequest = entry?.submission && (entry.submission.pr_url ?? entry.submission.branch);
+      if (entry)
+        plan.waiting.push({
+          ...ids,
+          entry: entry.id,
+          state: entry.state,
+          ...(pullRequest && { pullRequest }),
+        });
       else plan.triples.push({ ...ids, reasons, inputs });
     }
   }

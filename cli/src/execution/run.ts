@@ -96,7 +96,7 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
     const [governanceCommit, leftoversRemoved, entries] = await settled([
       governanceCommitOf(req.index.root),
       req.removeLeftovers?.() ?? 0,
-      outbox.list(),
+      outbox.listWithSent(),
     ] as const);
     const plan = await planSite({
       index: req.index,

@@ -146,6 +146,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .command("ls")
     .description("list the results waiting in the outbox")
     .option("--site <id>", "only this site")
+    .option("--sent", "list the results that left as a pull request instead")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const { outboxListCommand } = await import("../commands/outbox-list.ts");

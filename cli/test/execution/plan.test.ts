@@ -3,14 +3,17 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { outboxListCommand } from "../../src/commands/outbox-list.ts";
+import { planCommand } from "../../src/commands/plan.ts";
 import { preparedPaths } from "../../src/datasets/prepare.ts";
 import { DEMO_BENCHMARK, DEMO_MODELS } from "../../src/demo/demo-governance.ts";
 import { governanceFileText } from "../../src/execution/governance-file.ts";
-import type { OutboxEntry } from "../../src/execution/outbox.ts";
-import { type PlanRequest, planSite } from "../../src/execution/plan.ts";
+import { Outbox, type OutboxEntry } from "../../src/execution/outbox.ts";
+import { type Plan, type PlanRequest, planSite } from "../../src/execution/plan.ts";
 import { loadGovernance } from "../../src/governance/loader.ts";
 import type { Dataset } from "../../src/governance/types.ts";
 import { toYaml } from "../../src/governance/yaml-write.ts";
+import { bufferIO } from "../../src/io.ts";
 import { type SiteWorkspace, workspace } from "../../src/workspace.ts";
 import {
   hex,
@@ -203,6 +206,55 @@ describe("plan", () => {
         state: "pending",
       },
     ]);
+  });
+
+  test("a result sent as a pull request that is not merged yet is not run again (nothing is submitted twice)", async () => {
+    const { root, site } = await setup(withoutResults);
+    const outbox = new Outbox(site.outbox);
+    const { approval: _a, signature: _s, ...result } = testResult(DATASET, "shortcut-cnn", false);
+    const id = `${DEMO_BENCHMARK}--${DATASET.id}--shortcut-cnn--r1`;
+    await outbox.add({
+      id,
+      state: "submitted",
+      site: SITE,
+      run_id: "r1",
+      created_at: "2026-11-20T01:10:00Z",
+      result,
+      dropped: [],
+      submission: { branch: "fedeval/north-general/results-r1", pr_url: "https://forge.example/gov/pull/7" },
+    });
+    await outbox.archive(id, "sent");
+    assert.deepEqual(await outbox.list(), [], "the entry left the outbox");
+
+    const io = bufferIO();
+    const env = { FEDEVAL_HOME: join(site.root, "..", "..") };
+    assert.equal(await planCommand({ site: SITE, root, cwd: root, env, json: true }, io), 0);
+    const p = JSON.parse(io.out.join("")) as Plan;
+    assert.deepEqual(
+      p.triples.map((t) => t.model),
+      ["effusion-net-v2", "reference-logistic"],
+    );
+    assert.deepEqual(p.waiting, [
+      {
+        benchmark: DEMO_BENCHMARK,
+        model: "shortcut-cnn",
+        dataset: DATASET.id,
+        entry: id,
+        state: "submitted",
+        pullRequest: "https://forge.example/gov/pull/7",
+      },
+    ]);
+
+    // `outbox ls` shows what waits here; `--sent`, what left
+    const waiting = bufferIO();
+    await outboxListCommand({ site: SITE, cwd: root, env }, waiting);
+    assert.equal(waiting.out.join(""), "the outbox of site north-general is empty\n");
+    const sent = bufferIO();
+    await outboxListCommand({ site: SITE, sent: true, cwd: root, env }, sent);
+    assert.match(
+      sent.out.join(""),
+      new RegExp(`^submitted .* ${id} {2}\\(https://forge\\.example/gov/pull/7\\)\n1 entry`),
+    );
   });
 
   test("fifo order follows the commits that added each model; without git history, id order with a note", async () => {

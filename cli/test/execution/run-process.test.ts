@@ -1,5 +1,6 @@
 /**
- * The whole site flow without Docker: prepare, register, plan and run with the process runner.
+ * The whole site flow without Docker: prepare, register, plan and run with the process runner, and
+ * run again once the results were sent.
  * Its results say `isolation: none`, and the benchmark's isolation policy decides whether they count.
  */
 import assert from "node:assert/strict";
@@ -51,4 +52,10 @@ test("prepare and run with the process runner: results marked isolation none", a
     ],
   );
   assert.ok(entries.every((e) => typeof e.result.metrics.auc?.value === "number"));
+
+  // once submitted (moved to sent/ when the pull request exists), a run before the merge runs nothing
+  for (const e of entries) await new Outbox(site.outbox).archive(e.id, "sent");
+  const again = bufferIO();
+  assert.equal(await runCommand({ site: SITE, root, runner: "process", cwd: root, env }, again), 0);
+  assert.match(again.out.join(""), /nothing to run \(3 waiting in the outbox or for a merge, 0 up to date/);
 });

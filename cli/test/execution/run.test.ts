@@ -197,7 +197,10 @@ describe("fedeval run", { skip }, () => {
     await rm(join(w.root, b, "results"), { recursive: true });
     const second = await run(w);
     assert.equal(second.code, 0);
-    assert.match(second.out, /nothing to run \(3 waiting in the outbox, 0 up to date, 0 datasets blocked\)/);
+    assert.match(
+      second.out,
+      /nothing to run \(3 waiting in the outbox or for a merge, 0 up to date, 0 datasets blocked\)/,
+    );
 
     // outbox ls lists them without values; show prints the YAML to submit, which is the entry's result
     const ls = bufferIO();
@@ -229,7 +232,7 @@ describe("fedeval run", { skip }, () => {
     await planCommand({ site: SITE, root: w.root, cwd: w.root, env: w.env }, plan);
     assert.match(
       plan.out.join(""),
-      /site north-general: 0 triples to run\nwaiting in the outbox \(3; see `fedeval outbox ls`\):/,
+      /site north-general: 0 triples to run\nwaiting in the outbox, or for their pull request to be merged \(3; see `fedeval outbox ls \[--sent\]`\):/,
     );
   });
 
