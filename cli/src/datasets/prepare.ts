@@ -137,14 +137,19 @@ export function publishedStatistics(
     else if (isCount(value)) out.published[key] = value;
     else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
       const entries = Object.entries(value);
+      const declared = benchmark.subgroups?.cells[key];
       if (!entries.every(([c, n]) => CATEGORY.test(c) && isCount(n))) {
         out.refused.push({ key, why: "not a map of short category names to counts" });
+        continue;
+      }
+      if (declared && !entries.every(([c]) => declared.includes(c))) {
+        out.refused.push({ key, why: "categories the benchmark does not declare as cells of this stratum" });
         continue;
       }
       const cells: Record<string, number> = {};
       for (const [category, n] of entries as [string, number][]) {
         if (n > 0 && n < minCell) out.suppressed.push(`${key}.${category}`);
-        else cells[category] = n;
+        else if (n > 0) cells[category] = n; // an empty category tells nothing but its label
       }
       out.published[key] = cells;
     } else out.refused.push({ key, why: "not a count or a map of counts" });

@@ -121,7 +121,15 @@ export function demoBenchmark(images: DemoImages): Benchmark {
         pooling: "meta",
       },
     ],
-    subgroups: { min_cell: 20, strata: ["sex", "age_band", "scanner_vendor"] },
+    subgroups: {
+      min_cell: 20,
+      strata: ["sex", "age_band", "scanner_vendor"],
+      cells: {
+        sex: ["F", "M"],
+        age_band: ["18-39", "40-64", "65+"],
+        scanner_vendor: ["vendor-a", "vendor-b"],
+      },
+    },
     statistics_published: ["num_cases", "label_counts", "sex", "age_band"],
     policy: {
       isolation_required: false,

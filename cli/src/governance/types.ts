@@ -64,7 +64,7 @@ export interface Benchmark {
   };
   demo_dataset?: { url?: string; path?: string; sha256: string };
   metrics: MetricSpec[];
-  subgroups?: { min_cell: number; strata: string[] };
+  subgroups?: { min_cell: number; strata: string[]; cells: Record<string, string[]> };
   statistics_published?: string[];
   policy: {
     isolation_required: boolean;

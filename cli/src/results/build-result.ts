@@ -4,7 +4,9 @@
  * Privacy by construction: only the benchmark's declared metrics survive, each as numbers in
  * the declared shape (value, se, ci, confusion counts, score histogram). Any other key, string,
  * NaN or out-of-range number is dropped and reported, so a hostile evaluator cannot smuggle
- * patient data out through a free-text field; so is a value that disagrees with the counts or
+ * patient data out through a free-text field, and a subgroup cell must carry one of the labels the
+ * benchmark declares for its stratum (no label derived from the data leaves); so is a value that
+ * disagrees with the counts or
  * histogram beside it (./metric-agreement.ts), which the leaderboard would pool instead. The
  * reasons never quote a value: they go to the site's logs before anyone approved anything. Subgroup cells under the benchmark's minimum
  * count are suppressed here, before the data owner ever sees the approval screen.
@@ -42,7 +44,6 @@ const NULL_REASONS: readonly NullReason[] = [
   "model-error",
   "evaluator-error",
 ];
-const CELL = /^[A-Za-z0-9][A-Za-z0-9 ._+<>=-]{0,63}$/;
 /** Keep results small: a histogram beyond this many bins is refused. */
 const MAX_BINS = 1000;
 
@@ -189,10 +190,13 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
           typeof cell.stratum !== "string" ||
           !strata.has(cell.stratum) ||
           typeof cell.cell !== "string" ||
-          !CELL.test(cell.cell) ||
           !isCount(cell.n)
         ) {
-          dropped.push({ path: at, why: "not a cell of a declared stratum with a short label and a count" });
+          dropped.push({ path: at, why: "not a cell of a declared stratum with a label and a count" });
+          return;
+        }
+        if (!benchmark.subgroups?.cells[cell.stratum]?.includes(cell.cell)) {
+          dropped.push({ path: at, why: "not one of the cells the benchmark declares for its stratum" });
           return;
         }
         if (cell.n < minCell) {

@@ -172,6 +172,20 @@ function checkBenchmark(
         `comparable_with ${v} must name an earlier version than the current version ${b.version}`,
       );
   });
+  if (b.subgroups) {
+    const { strata, cells } = b.subgroups;
+    for (const stratum of strata.filter((s) => !(s in cells)))
+      r.at(
+        entry,
+        ["subgroups", "cells"],
+        "FE227",
+        `stratum "${stratum}" has no declared cells in subgroups.cells`,
+      );
+    for (const stratum of Object.keys(cells).filter((s) => !strata.includes(s)))
+      r.at(entry, ["subgroups", "cells", stratum], "FE227", `"${stratum}" is not one of subgroups.strata`, {
+        key: true,
+      });
+  }
   const demoPath = b.demo_dataset?.path;
   if (demoPath !== undefined && !/^demo\/[^/]/.test(demoPath)) {
     r.at(
@@ -225,7 +239,8 @@ function checkDataset(
     );
   }
   const allowed = new Set(b.statistics_published ?? []);
-  for (const key of Object.keys(d.statistics)) {
+  const minCell = b.subgroups?.min_cell ?? 1;
+  for (const [key, value] of Object.entries(d.statistics)) {
     if (!allowed.has(key)) {
       r.at(
         entry,
@@ -234,6 +249,26 @@ function checkDataset(
         `statistic "${key}" is not in the benchmark's statistics_published; it must stay at the site`,
         { key: true },
       );
+      continue;
+    }
+    if (typeof value !== "object") continue;
+    const declared = b.subgroups?.cells[key];
+    for (const [category, n] of Object.entries(value)) {
+      if (declared && !declared.includes(category))
+        r.at(
+          entry,
+          ["statistics", key, category],
+          "FE227",
+          `"${category}" is not a declared cell of stratum ${key}`,
+          { key: true },
+        );
+      else if (n > 0 && n < minCell)
+        r.at(
+          entry,
+          ["statistics", key, category],
+          "FE215",
+          `${key}.${category} = ${n} is under the minimum cell count ${minCell}: it must stay at the site`,
+        );
     }
   }
   const metricIds = new Set(b.metrics.map((m) => m.id));
@@ -450,6 +485,15 @@ function checkSubgroups(r: Reporter, entry: Entry<Result>, b: Benchmark): void {
         ["subgroups", i, "stratum"],
         "FE215",
         `stratum "${cell.stratum}" is not declared by benchmark ${b.id}`,
+      );
+      return;
+    }
+    if (!b.subgroups?.cells[cell.stratum]?.includes(cell.cell)) {
+      r.at(
+        entry,
+        ["subgroups", i, "cell"],
+        "FE227",
+        `"${cell.cell}" is not a declared cell of stratum ${cell.stratum}`,
       );
       return;
     }

@@ -49,6 +49,10 @@ export const RULES = {
     "metric-disagreement",
     "a metric value that disagrees with the confusion counts or score histogram reported beside it",
   ],
+  FE227: [
+    "undeclared-cell",
+    "a subgroup cell or published category that the benchmark does not declare, or a stratum without declared cells",
+  ],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
   FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],

@@ -28,24 +28,30 @@ const SITE = "north-general";
 const { docker, skip } = await dockerForTests();
 const hashes: Record<string, string> = {};
 
-test("published statistics: listed keys only, counts only, small cells suppressed", () => {
-  const benchmark = demoBenchmark(TEST_IMAGES); // publishes num_cases, label_counts, sex, age_band; min_cell 20
+test("published statistics: listed keys only, counts only, declared cells only, small cells suppressed", () => {
+  // publishes num_cases, label_counts, sex, age_band; min_cell 20; cells sex [F, M], age_band [18-39, 40-64, 65+]
+  const benchmark = demoBenchmark(TEST_IMAGES);
   const split = publishedStatistics(benchmark, {
     num_cases: 130,
-    label_counts: { effusion: 30, no_effusion: 100 },
-    sex: { F: 120, M: 9, X: 0 },
-    age_band: "mostly 65+ (patient 0042 is 103)",
+    label_counts: { effusion: 30, no_effusion: 100, unknown: 0 },
+    sex: { F: 120, M: 9 },
+    age_band: { "18-39": 100, "patient 0042": 30 },
     scanner_vendor: { "vendor-a": 130 },
     patient_ids: ["p1", "p2"],
   });
   assert.deepEqual(split.published, {
     num_cases: 130,
     label_counts: { effusion: 30, no_effusion: 100 },
-    sex: { F: 120, X: 0 },
+    sex: { F: 120 },
   });
   assert.deepEqual(split.local, ["scanner_vendor", "patient_ids"]);
-  assert.deepEqual(split.refused, [{ key: "age_band", why: "not a count or a map of counts" }]);
+  assert.deepEqual(split.refused, [
+    { key: "age_band", why: "categories the benchmark does not declare as cells of this stratum" },
+  ]);
   assert.deepEqual(split.suppressed, ["sex.M"]);
+  assert.deepEqual(publishedStatistics(benchmark, { age_band: "mostly 65+ (patient 0042 is 103)" }).refused, [
+    { key: "age_band", why: "not a count or a map of counts" },
+  ]);
 });
 
 /** Prepares north-general's export with `runner` and checks everything a site relies on. */

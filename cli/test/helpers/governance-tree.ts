@@ -66,7 +66,7 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
     subgroups: [
       { stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.84 } } },
       { stratum: "sex", cell: "M", n: 190, metrics: { auc: { value: 0.88 } } },
-      { stratum: "scanner_vendor", cell: "vendor-c", suppressed: true },
+      { stratum: "scanner_vendor", cell: "vendor-b", suppressed: true },
     ],
     provenance: {
       governance_commit: "1f3e9c2",

@@ -88,7 +88,7 @@ export function result(o: ResultOptions): Result {
         },
       },
       { stratum: "scanner_vendor", cell: "vendor-a", n: 380, metrics: { auc: { value: auc.estimate } } },
-      { stratum: "scanner_vendor", cell: "vendor-c", suppressed: true },
+      { stratum: "scanner_vendor", cell: "vendor-b", suppressed: true },
     ],
     provenance: {
       ...base.provenance,

@@ -9,7 +9,7 @@ import type { Result } from "../../src/governance/types.ts";
 import { toYaml } from "../../src/governance/yaml-write.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
-import { makeTree, testDataset, testResult } from "../helpers/governance-tree.ts";
+import { makeTree, testDataset, testResult, testTreeFiles } from "../helpers/governance-tree.ts";
 
 const B = `benchmarks/${DEMO_BENCHMARK}`;
 const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
@@ -267,6 +267,45 @@ describe("validate: privacy and policy rules", () => {
       f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
     });
     assert.match(expectOne(d, "FE215", RESULT).message, /n = 7, under the minimum cell count 20/);
+  });
+
+  it("subgroup cells and published categories only from the labels the benchmark declares", async () => {
+    let resultText = "";
+    let datasetLine = 0;
+    const d = await problems((f) => {
+      edit(f, BENCHMARK, "scanner_vendor]", "scanner_vendor, region]");
+      edit(
+        f,
+        BENCHMARK,
+        "    scanner_vendor: [vendor-a, vendor-b]\n",
+        "    scanner_vendor: [vendor-a, vendor-b]\n    scanner: [GE]\n",
+      );
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.subgroups = [
+        { stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.84 } } },
+        { stratum: "sex", cell: "patient 0042", suppressed: true },
+      ];
+      resultText = resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey));
+      f.set(RESULT, resultText);
+      datasetLine = edit(
+        f,
+        DATASET,
+        "    no_effusion: 280\n",
+        "    no_effusion: 280\n  sex: {F: 390, X: 10}\n  age_band: {18-39: 5, 40-64: 395}\n",
+      );
+    });
+    const cells = lineOf(testTreeFiles().get(BENCHMARK) as string, "  cells:");
+    const found = (rule: string) =>
+      d.filter((x) => x.rule === rule).map((x) => `${x.file.split("/").pop()}:${x.line} ${x.message}`);
+    assert.deepEqual(found("FE227"), [
+      `benchmark.yaml:${cells + 1} stratum "region" has no declared cells in subgroups.cells`,
+      `benchmark.yaml:${cells + 4} "scanner" is not one of subgroups.strata`,
+      `north-general-2026q4.yaml:${datasetLine + 1} "X" is not a declared cell of stratum sex`,
+      `effusion-net-v2.yaml:${lineOf(resultText, "cell: patient 0042")} "patient 0042" is not a declared cell of stratum sex`,
+    ]);
+    assert.deepEqual(found("FE215"), [
+      `north-general-2026q4.yaml:${datasetLine + 2} age_band.18-39 = 5 is under the minimum cell count 20: it must stay at the site`,
+    ]);
   });
 
   it("an evaluator value out of the declared range", async () => {
