@@ -19,17 +19,10 @@
 import { readLocalDataset } from "../datasets/prepare.ts";
 import { UserError } from "../errors.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { Result } from "../governance/types.ts";
+import { staleness, type TripleInputs } from "../results/staleness.ts";
 import type { SiteWorkspace } from "../workspace.ts";
 import { gitText } from "./git.ts";
 import type { OutboxEntry } from "./outbox.ts";
-
-/** What a result must have run with to be current. */
-export interface TripleInputs {
-  benchmark_version: number;
-  images: Result["provenance"]["images"];
-  dataset_hash: string;
-}
 
 export interface PlannedTriple {
   benchmark: string;
@@ -162,23 +155,6 @@ async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Pl
       else plan.triples.push({ ...ids, reasons, inputs });
     }
   }
-}
-
-/** What changed since a result ran; empty when it is current. */
-export function staleness(
-  result: Result | Omit<Result, "approval" | "signature">,
-  inputs: TripleInputs,
-): string[] {
-  const reasons: string[] = [];
-  const p = result.provenance;
-  if (result.benchmark.version !== inputs.benchmark_version) {
-    reasons.push(`benchmark version changed (${result.benchmark.version} → ${inputs.benchmark_version})`);
-  }
-  if (p.images.model !== inputs.images.model) reasons.push("model image changed");
-  if (p.images.evaluator !== inputs.images.evaluator) reasons.push("evaluator image changed");
-  if (p.images.preparation !== inputs.images.preparation) reasons.push("preparation image changed");
-  if (p.dataset_hash !== inputs.dataset_hash) reasons.push("dataset hash changed");
-  return reasons;
 }
 
 function sameInputs(

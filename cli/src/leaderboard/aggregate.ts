@@ -6,7 +6,10 @@
  * Which results count, per benchmark:
  * - a result's signature must verify against a key of its dataset's site; unsigned and failing
  *   results are left out and counted (`--allow-unsigned` keeps them, marked unverified);
- * - only results of the current benchmark version and the versions it declares `comparable_with`;
+ * - only results of the current benchmark version and the versions it declares `comparable_with`,
+ *   computed with what the repository approves now (the model's image, the dataset's hash and
+ *   preparation image, and for the current version the evaluator image): a stale result is left
+ *   out until the site's next run replaces it (earlier versions in git still feed drift);
  * - the dataset must be approved; the model approved, suspended or withdrawn. Suspended and
  *   withdrawn models are shown (greyed on the pages) with their pooled values but never ranked;
  * - a site counts once per model: its latest run (by `finished_at`). Earlier runs — results on
@@ -21,6 +24,7 @@ import { classifyPath } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, MetricSpec, Model, Result } from "../governance/types.ts";
 import { checkResultSignature } from "../results/signature.ts";
+import { staleness } from "../results/staleness.ts";
 import {
   drawPool,
   poolMetric,
@@ -128,7 +132,7 @@ export function aggregateBenchmark(
       exclude(file, "unreadable", "the file did not load; `fedeval validate` says why");
   }
 
-  /** Checks one result; returns why it is left out, or the run. */
+  /** Checks one result; returns why it is left out, or the run. `commit`: from git history. */
   const admit = (
     result: Result,
     file: string,
@@ -146,6 +150,21 @@ export function aggregateBenchmark(
         reason: "incomparable-version",
         detail: `computed under version ${result.benchmark.version}; comparable: ${[...comparable].join(", ")}`,
       };
+    }
+    if (commit === null) {
+      const p = result.provenance;
+      const changed = staleness(result, {
+        benchmark_version: result.benchmark.version,
+        images: {
+          model: model.data.container.image,
+          // earlier comparable versions ran their own evaluator
+          evaluator:
+            result.benchmark.version === b.version ? b.containers.evaluator.image : p.images.evaluator,
+          preparation: dataset.data.prepared_with,
+        },
+        dataset_hash: dataset.data.hash,
+      });
+      if (changed.length) return { reason: "stale", detail: `${changed.join(", ")} since it ran` };
     }
     if (model.data.status === "proposed")
       return { reason: "model-not-approved", detail: `model ${model.data.id} is proposed, not approved` };

@@ -14,6 +14,7 @@ export type ExclusionReason =
   | "unsigned"
   | "signature-invalid"
   | "incomparable-version"
+  | "stale"
   | "unknown-model-or-dataset"
   | "model-not-approved"
   | "dataset-not-approved";
@@ -23,6 +24,7 @@ export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
   "unsigned",
   "signature-invalid",
   "incomparable-version",
+  "stale",
   "unknown-model-or-dataset",
   "model-not-approved",
   "dataset-not-approved",

@@ -60,7 +60,7 @@ describe("aggregation of the demo tree", async () => {
   test("counts every result, leaves nothing out, lists the sites", () => {
     assert.equal(b.results.included, 9);
     assert.equal(b.results.unverified, 0);
-    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0, 0]);
     assert.deepEqual(
       b.sites.map((s) => s.id),
       [...SITES].sort(),
@@ -294,7 +294,7 @@ describe("results that do not verify", async () => {
     const b = await board(root, true);
     assert.equal(b.results.included, 9);
     assert.equal(b.results.unverified, 2);
-    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Object.values(b.results.excluded), [0, 0, 0, 0, 0, 0, 0, 0]);
     const tampered = model(b, "shortcut-cnn").cells.find((c) => c.site === "east-valley");
     assert.deepEqual([tampered?.signature, tampered?.verified], ["invalid", false]);
     assert.match(tampered?.signature_detail ?? "", /changed after signing/);
@@ -322,6 +322,38 @@ describe("models and datasets that are not approved, versions", () => {
     assert.equal(b.models.at(-1)?.id, "effusion-net-v2", "listed after the approved models");
     assert.deepEqual(b.ranking.cohorts[0]?.models, ["reference-logistic", "shortcut-cnn"]);
     assert.equal(model(b, "reference-logistic").rank?.rank, 1);
+  });
+
+  test("results computed with what the repository no longer approves are left out as stale", async () => {
+    const north = testDataset("north-general");
+    const root = await makeBoardTree((files) => {
+      editModel(files, "effusion-net-v2", (m) => {
+        m.container.image = `sha256:${"1".repeat(64)}`;
+      });
+      const path = `benchmarks/${BENCHMARK}/datasets/${north.id}.yaml`;
+      files.set(
+        path,
+        (files.get(path) as string).replace(north.hash, `fedeval-tree-v1:sha256:${"2".repeat(64)}`),
+      );
+    });
+    const b = await board(root);
+    // effusion-net-v2 at 3 sites, plus the two other models at north-general
+    assert.deepEqual([b.results.included, b.results.excluded.stale], [4, 5]);
+    const files = b.results.excluded_files.filter((f) => f.reason === "stale");
+    assert.deepEqual(
+      files.map((f) => [f.file.split("/").slice(-2).join("/"), f.detail]),
+      [
+        ["east-valley-2026q4/effusion-net-v2.yaml", "model image changed since it ran"],
+        [
+          "north-general-2026q4/effusion-net-v2.yaml",
+          "model image changed, dataset hash changed since it ran",
+        ],
+        ["north-general-2026q4/reference-logistic.yaml", "dataset hash changed since it ran"],
+        ["north-general-2026q4/shortcut-cnn.yaml", "dataset hash changed since it ran"],
+        ["south-coast-2026q4/effusion-net-v2.yaml", "model image changed since it ran"],
+      ],
+    );
+    assert.equal(model(b, "effusion-net-v2").metrics.auc?.pooled, null);
   });
 
   test("results of a version the benchmark does not declare comparable are left out", async () => {
