@@ -53,6 +53,10 @@ export const RULES = {
     "undeclared-cell",
     "a subgroup cell or published category that the benchmark does not declare, or a stratum without declared cells",
   ],
+  FE228: [
+    "version-bump",
+    "a change to a benchmark's images or metrics that does not bump its version, or a version that goes down",
+  ],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
   FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],

@@ -7,6 +7,7 @@ import { type FileChange, type GitHistory, gitHistory } from "../forge/git-histo
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 import { checkCrossFile } from "./cross-file.ts";
 import { type Author, checkOwnership } from "./ownership.ts";
+import { checkVersionBumps } from "./version-bump.ts";
 
 export interface ValidateOptions {
   root: string;
@@ -44,8 +45,10 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   }
   let diagnostics = [...loadDiagnostics, ...checkCrossFile(index, { changed })];
   if (changed) diagnostics = diagnostics.filter((d) => changed.has(d.file));
-  if (changes && options.author && base && git) {
-    diagnostics.push(...(await checkOwnership(index, changes, options.author, base, git)));
+  if (changes && base && git) {
+    diagnostics.push(...(await checkVersionBumps(index, changes, base, git)));
+    if (options.author)
+      diagnostics.push(...(await checkOwnership(index, changes, options.author, base, git)));
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;

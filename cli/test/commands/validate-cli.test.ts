@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
-import { makeTree } from "../helpers/governance-tree.ts";
+import { makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");
 const B = `benchmarks/${DEMO_BENCHMARK}`;
@@ -151,6 +151,31 @@ describe("fedeval validate --changed-since / --author", () => {
     await replaceIn(root, `${B}/results/east-valley-2026q4/shortcut-cnn.yaml`, "n: 400", "n: 400\n");
     const touched = JSON.parse(fedeval(["validate", root, "--changed-since", base, "--json"]).stdout);
     assert.equal(touched.errors, 1, "a touched result of a suspended model is an error");
+  });
+
+  it("a change to a benchmark's evaluator or metrics must bump its version", async () => {
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    const file = `${B}/benchmark.yaml`;
+    await replaceIn(root, file, "Sensitivity at 0.5", "Sensitivity at a 0.5 threshold");
+    assert.equal(fedeval(["validate", root, "--changed-since", base]).code, 0, "a title changes no result");
+    await replaceIn(root, file, "    pooling: meta\n", "    pooling: mean\n");
+    await replaceIn(root, file, `image: ${TEST_IMAGES.evaluator}`, `image: sha256:${"e".repeat(64)}`);
+    const r = fedeval(["validate", root, "--changed-since", base]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `${file}:4:\\d+: error FE228 the evaluator image; the definition of ece changed, but version stays 1: bump it \\(and list 1 in comparable_with if earlier results stay comparable\\)`,
+      ),
+    );
+    await replaceIn(root, file, "version: 1", "version: 2");
+    const bumped = JSON.parse(fedeval(["validate", root, "--changed-since", base, "--json"]).stdout);
+    assert.deepEqual(
+      bumped.diagnostics.filter((d: { rule: string }) => d.rule === "FE228"),
+      [],
+      "bumped: the rule is met",
+    );
   });
 
   it("an unknown revision is a usage error", async () => {
