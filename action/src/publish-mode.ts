@@ -3,6 +3,7 @@
  * actions/upload-pages-artifact (the same build as `fedeval leaderboard build`).
  */
 import * as core from "@actions/core";
+import { CODEOWNERS_PATH, codeownersState } from "../../cli/src/governance/codeowners.ts";
 import { buildLeaderboard } from "../../cli/src/leaderboard/build.ts";
 import type { Logger } from "../../cli/src/logger.ts";
 import { plural } from "./summary.ts";
@@ -21,5 +22,11 @@ export async function publishMode({ root, out, logger }: PublishModeOptions): Pr
   const line = `leaderboard of ${plural(built.leaderboard.benchmarks.length, "benchmark")} built from commit ${commit ?? "(none)"}: ${plural(built.files, "file")} in ${out}`;
   core.info(line);
   core.setOutput("site-path", out);
-  await core.summary.addRaw(`## fedeval publish\n\n${line}.\n`).write();
+  // a merged dataset or model changes who owns which results: review rules must follow
+  const stale = !(await codeownersState(built.index)).current;
+  const warning = `${CODEOWNERS_PATH} is out of date with the governance files: the committee should run \`fedeval codeowners\` and commit it, so reviews follow ownership`;
+  if (stale) core.warning(warning, { file: CODEOWNERS_PATH });
+  await core.summary
+    .addRaw(`## fedeval publish\n\n${line}.\n${stale ? `\n> [!WARNING]\n> ${warning}.\n` : ""}`)
+    .write();
 }

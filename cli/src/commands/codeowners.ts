@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CODEOWNERS_PATH, renderCodeowners } from "../governance/codeowners.ts";
+import { CODEOWNERS_PATH, codeownersState } from "../governance/codeowners.ts";
 import { loadGovernance } from "../governance/loader.ts";
 import type { CommandIO } from "../io.ts";
 
@@ -12,21 +12,20 @@ export interface CodeownersOptions {
 
 export async function codeownersCommand(opts: CodeownersOptions, io: CommandIO): Promise<number> {
   const { index } = await loadGovernance(opts.root);
-  const text = renderCodeowners(index);
+  const { text, current } = await codeownersState(index);
   const path = join(opts.root, CODEOWNERS_PATH);
-  const current = await readFile(path, "utf8").catch(() => undefined);
   if (opts.check) {
-    if (current === text) {
+    if (current) {
       io.stderr(`${CODEOWNERS_PATH} is up to date\n`);
       return 0;
     }
     io.stderr(`${CODEOWNERS_PATH} is out of date: run \`fedeval codeowners\` and commit it\n`);
     return 1;
   }
-  if (current !== text) {
+  if (!current) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);
   }
-  io.stderr(`${current === text ? "unchanged" : "wrote"} ${CODEOWNERS_PATH}\n`);
+  io.stderr(`${current ? "unchanged" : "wrote"} ${CODEOWNERS_PATH}\n`);
   return 0;
 }

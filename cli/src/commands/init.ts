@@ -21,7 +21,10 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Scaffolds a governance repository: folders, a README, a sample site and benchmark that validate, workflows. */
+/**
+ * Scaffolds a governance repository: folders, a README, a sample site and benchmark that validate,
+ * the JSON Schemas (for editors), workflows, CODEOWNERS.
+ */
 export async function initCommand(opts: InitOptions, io: CommandIO): Promise<number> {
   for (const [flag, value] of [
     ["--benchmark", opts.benchmark],
@@ -45,6 +48,14 @@ export async function initCommand(opts: InitOptions, io: CommandIO): Promise<num
     await mkdir(dirname(join(opts.dir, target)), { recursive: true });
     await writeFile(join(opts.dir, target), text);
     written.push(target);
+  }
+  // the governance files' schema lines point at these (editors validate as people type)
+  await mkdir(join(opts.dir, "schemas"), { recursive: true });
+  for (const file of (await readdir(join(packageRoot(), "schemas")))
+    .filter((f) => f.endsWith(".schema.json"))
+    .sort()) {
+    await cp(join(packageRoot(), "schemas", file), join(opts.dir, "schemas", file));
+    written.push(`schemas/${file}`);
   }
   const workflows = join(templates, "workflows");
   for (const file of await listFiles(workflows).catch(() => [] as string[])) {

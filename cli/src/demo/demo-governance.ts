@@ -7,6 +7,7 @@
  * Site keys are derived from public seeds: they are demo keys, and say so.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { governanceFileText } from "../execution/governance-file.ts";
 import type { Benchmark, Dataset, Model, Result, Site } from "../governance/types.ts";
 import { toYaml } from "../governance/yaml-write.ts";
 
@@ -41,16 +42,6 @@ export interface DemoImages {
   evaluator: string;
   /** By model id; `reference-logistic` is also the benchmark's reference model. */
   models: Record<string, string>;
-}
-
-function yamlFile(kind: string, schemaPath: string, data: object, header?: string): string {
-  const comment = header
-    ? `${header
-        .split("\n")
-        .map((l) => `# ${l}`.trimEnd())
-        .join("\n")}\n`
-    : "";
-  return `# yaml-language-server: $schema=${schemaPath}/schemas/${kind}.schema.json\n${comment}${toYaml(data)}`;
 }
 
 export function demoSite(site: (typeof DEMO_SITES)[number]): Site {
@@ -266,26 +257,25 @@ export interface DemoTree {
 }
 
 /** Every file of the demo governance tree, by path relative to the governance root. */
-export function demoGovernanceFiles(tree: DemoTree, schemaRoot = "../.."): Map<string, string> {
+export function demoGovernanceFiles(tree: DemoTree): Map<string, string> {
   const files = new Map<string, string>();
   const b = `benchmarks/${DEMO_BENCHMARK}`;
   for (const site of DEMO_SITES)
     files.set(
       `sites/${site.id}.yaml`,
-      yamlFile("site", "..", demoSite(site), "Demo site: its key is derived from a public seed."),
+      governanceFileText("site", demoSite(site), "Demo site: its key is derived from a public seed."),
     );
-  files.set(`${b}/benchmark.yaml`, yamlFile("benchmark", schemaRoot, demoBenchmark(tree.images)));
+  files.set(`${b}/benchmark.yaml`, governanceFileText("benchmark", demoBenchmark(tree.images)));
   files.set(`${b}/containers/prep.yaml`, demoContainerConfig(tree.images.preparation, "preparation"));
   files.set(`${b}/containers/evaluator.yaml`, demoContainerConfig(tree.images.evaluator, "evaluator"));
   files.set(`${b}/containers/evaluator/parameters.yaml`, DEMO_EVALUATOR_PARAMETERS);
   for (const m of DEMO_MODELS) {
     const image = tree.images.models[m.id] as string;
     files.set(`${b}/containers/${m.id}.yaml`, demoContainerConfig(image, "model"));
-    files.set(`${b}/models/${m.id}.yaml`, yamlFile("model", `${schemaRoot}/..`, demoModel(m, image)));
+    files.set(`${b}/models/${m.id}.yaml`, governanceFileText("model", demoModel(m, image)));
   }
-  for (const d of tree.datasets)
-    files.set(`${b}/datasets/${d.id}.yaml`, yamlFile("dataset", `${schemaRoot}/..`, d));
+  for (const d of tree.datasets) files.set(`${b}/datasets/${d.id}.yaml`, governanceFileText("dataset", d));
   for (const r of tree.results)
-    files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, yamlFile("result", `${schemaRoot}/../..`, r));
+    files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, governanceFileText("result", r));
   return files;
 }

@@ -22,6 +22,7 @@ import Docker from "dockerode";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { parse } from "yaml";
 import { UserError } from "../errors.ts";
+import { governanceFileText } from "../execution/governance-file.ts";
 import { saveProcessEntrypoints } from "../execution/runners.ts";
 import type { Dataset, Model, SiteKey } from "../governance/types.ts";
 import { toYaml } from "../governance/yaml-write.ts";
@@ -194,7 +195,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const c = await clone(s.id);
     sites.set(s.id, c);
     await c.git.checkoutLocalBranch(`site/${s.id}`);
-    await writeFiles(c.root, new Map([[`sites/${s.id}.yaml`, toYaml(site)]]));
+    await writeFiles(c.root, new Map([[`sites/${s.id}.yaml`, governanceFileText("site", site)]]));
     await c.git.add(".");
     await c.git.commit(`Register site ${s.id}`);
     await c.git.push("origin", `site/${s.id}`);
@@ -362,8 +363,7 @@ async function setStatus(root: string, folder: "datasets" | "models"): Promise<v
     const data = parse(text) as Dataset | Model;
     if (data.status !== "proposed") continue;
     const approved = { ...data, status: "approved", approved_by: [COMMITTEE] };
-    const header = text.startsWith("# yaml-language-server") ? `${text.split("\n")[0]}\n` : "";
-    await writeFile(path, header + toYaml(approved));
+    await writeFile(path, governanceFileText(folder === "datasets" ? "dataset" : "model", approved));
   }
 }
 

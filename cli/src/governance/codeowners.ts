@@ -2,10 +2,19 @@
  * CODEOWNERS from the governance files, so review rules follow ownership by path
  * (DESIGN.md section 2). GitHub applies the last matching line, so general lines come first.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { GovernanceIndex } from "./loader.ts";
 import type { Principal } from "./types.ts";
 
 export const CODEOWNERS_PATH = ".github/CODEOWNERS";
+
+/** The CODEOWNERS the governance files call for, and whether the repository's differs. */
+export async function codeownersState(index: GovernanceIndex): Promise<{ text: string; current: boolean }> {
+  const text = renderCodeowners(index);
+  const existing = await readFile(join(index.root, CODEOWNERS_PATH), "utf8").catch(() => undefined);
+  return { text, current: existing === text };
+}
 
 const handle = (p: Principal) => `@${p}`;
 

@@ -6,7 +6,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.ts";
-import { loadGovernance } from "../governance/loader.ts";
+import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 import type { Logger } from "../logger.ts";
 import { FEDEVAL_VERSION } from "../version.ts";
 import { aggregateBenchmark, LEVEL, RANK_REPLICATES, RANK_SEED } from "./aggregate.ts";
@@ -37,6 +37,8 @@ export interface CollectOptions {
 
 export interface Collected {
   leaderboard: Leaderboard;
+  /** The governance files it was built from. */
+  index: GovernanceIndex;
   /** Governance files that did not load (their results are counted as unreadable). */
   unreadable: number;
 }
@@ -72,6 +74,7 @@ export async function collectLeaderboard(opts: CollectOptions): Promise<Collecte
   }
   return {
     unreadable,
+    index,
     leaderboard: {
       schema: "fedeval/leaderboard@1",
       build: {

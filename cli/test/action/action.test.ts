@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cell, MAX_PROBLEM_ROWS, validationSummary } from "../../../action/src/summary.ts";
+import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
+import { bufferIO } from "../../src/io.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { makeTree, testTreeFiles, writeTree } from "../helpers/governance-tree.ts";
 import { ACTION, ENTRY, REPO, runAction } from "./action-runner.ts";
@@ -360,6 +362,16 @@ describe("action: command publish", () => {
     assert.match(await readFile(join(site, "index.html"), "utf8"), /<html/i);
     assert.equal(JSON.parse(await readFile(join(site, "leaderboard.json"), "utf8")).build.commit, commit);
     assert.match(r.summary, new RegExp(`leaderboard of 1 benchmark built from commit ${commit}`));
+    // the tree has no CODEOWNERS yet: the committee is told, the build still publishes
+    assert.match(
+      r.stdout,
+      /^::warning file=\.github\/CODEOWNERS::\.github\/CODEOWNERS is out of date with the governance files: the committee should run `fedeval codeowners`/m,
+    );
+    assert.match(r.summary, /> \[!WARNING\]\n> \.github\/CODEOWNERS is out of date/);
+    assert.equal(await codeownersCommand({ root, check: false }, bufferIO()), 0);
+    const again = await runAction({ workspace: root, inputs: { command: "publish" } });
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.stdout + again.summary, /CODEOWNERS/);
   });
 });
 

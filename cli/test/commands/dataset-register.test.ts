@@ -100,7 +100,7 @@ describe("fedeval dataset register", () => {
     assert.match(
       out,
       new RegExp(
-        `branch ${BRANCH} \\(new\\) against main\nfiles:\n--- ${PATH} ---\n# yaml-language-server: \\$schema=https://fedeval.dev/schemas/dataset.schema.json\nschema: fedeval/dataset@1\nid: ${ID}`,
+        `branch ${BRANCH} \\(new\\) against main\nfiles:\n--- ${PATH} ---\n# yaml-language-server: \\$schema=../../../schemas/dataset.schema.json\nschema: fedeval/dataset@1\nid: ${ID}`,
       ),
     );
     assert.match(out, /status: proposed/);

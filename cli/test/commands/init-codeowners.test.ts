@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { initCommand } from "../../src/commands/init.ts";
 import { UserError } from "../../src/errors.ts";
+import { governanceFileText } from "../../src/execution/governance-file.ts";
 import { bufferIO } from "../../src/io.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
@@ -21,12 +22,31 @@ describe("fedeval init", () => {
       "sites/st-olaf.yaml",
       "benchmarks/lung-nodules/benchmark.yaml",
       "benchmarks/lung-nodules/containers/prep.yaml",
+      "schemas/benchmark.schema.json",
+      "schemas/result.schema.json",
       ".github/CODEOWNERS",
     ]) {
       assert.match(created, new RegExp(`created ${f.replace(/[.]/g, "\\.")}\\n`));
     }
     const report = await validateRepository({ root: dir });
     assert.deepEqual(report.diagnostics, []);
+    // the schema line of each file, and of each file fedeval writes later, finds its schema in the repository
+    const files: [string, string, string][] = [
+      ["site", "sites/st-olaf.yaml", await readFile(join(dir, "sites/st-olaf.yaml"), "utf8")],
+      [
+        "benchmark",
+        "benchmarks/b/benchmark.yaml",
+        await readFile(join(dir, "benchmarks/lung-nodules/benchmark.yaml"), "utf8"),
+      ],
+      ["model", "benchmarks/b/models/m.yaml", governanceFileText("model", {})],
+      ["dataset", "benchmarks/b/datasets/d.yaml", governanceFileText("dataset", {})],
+      ["result", "benchmarks/b/results/d/m.yaml", governanceFileText("result", {})],
+    ];
+    for (const [kind, file, text] of files) {
+      const schema = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)?.[1] ?? "";
+      const found = JSON.parse(await readFile(join(dir, dirname(file), schema), "utf8"));
+      assert.equal(found.$id, `https://fedeval.dev/schemas/${kind}.schema.json`, file);
+    }
     assert.match(
       await readFile(join(dir, ".github/CODEOWNERS"), "utf8"),
       /^\/benchmarks\/lung-nodules\/ @your-github-login$/m,

@@ -224,7 +224,7 @@ describe("fedeval run", { skip }, () => {
     const yaml = text.split("---8<---\n")[1] as string;
     assert.match(
       yaml,
-      /^# yaml-language-server: \$schema=https:\/\/fedeval\.dev\/schemas\/result\.schema\.json\n/,
+      /^# yaml-language-server: \$schema=\.\.\/\.\.\/\.\.\/\.\.\/schemas\/result\.schema\.json\n/,
     );
     assert.deepEqual(parse(yaml), entry.result);
     assert.match(text, /nothing was dropped from the evaluator's output/);

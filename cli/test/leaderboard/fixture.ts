@@ -5,8 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { DEMO_MODELS, DEMO_SITES, demoGovernanceFiles, demoSiteKey } from "../../src/demo/demo-governance.ts";
+import { governanceFileText } from "../../src/execution/governance-file.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
-import { toYaml } from "../../src/governance/yaml-write.ts";
 import { histogramAuc } from "../../src/leaderboard/stats/histogram.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { TEST_IMAGES, testDataset, testResult, writeTree } from "../helpers/governance-tree.ts";
@@ -127,7 +127,7 @@ export function resultPath(dataset: string, model: string): string {
 }
 
 export function resultFile(r: Result): string {
-  return `# yaml-language-server: $schema=../../../../schemas/result.schema.json\n${toYaml(r)}`;
+  return governanceFileText("result", r);
 }
 
 /** Files of a tree; `edit` may change them before they are written. */
