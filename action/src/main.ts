@@ -48,6 +48,7 @@ async function dispatch(): Promise<void> {
         changedSince: input("changed-since"),
         author: input("author"),
         ownership: booleanInput("ownership", true),
+        teamsToken: input("teams-token"),
         pullRequest: await readPullRequest(process.env.GITHUB_EVENT_NAME, process.env.GITHUB_EVENT_PATH),
         compatibility: booleanInput("compatibility", true),
         runner: choiceInput("runner", ["docker", "process"], "docker"),

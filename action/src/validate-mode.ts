@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import * as core from "@actions/core";
 import { UsageError, UserError } from "../../cli/src/errors.ts";
 import type { RunnerKind } from "../../cli/src/execution/runners.ts";
+import { GITHUB_API, githubForge } from "../../cli/src/forge/github.ts";
 import type { Logger } from "../../cli/src/logger.ts";
 import { renderAnnotations } from "../../cli/src/validate/render.ts";
 import { validateRepository } from "../../cli/src/validate/validate-repository.ts";
@@ -29,6 +30,8 @@ export interface ValidateModeOptions {
   author?: string;
   /** Check the author's ownership of the changed paths (default true). */
   ownership: boolean;
+  /** A token that may read team membership: `org/team` principals then count their members. */
+  teamsToken?: string;
   pullRequest?: PullRequest;
   /** Run the compatibility test of added or changed models on their benchmark's demo dataset. */
   compatibility: boolean;
@@ -76,11 +79,24 @@ export async function validateMode(options: ValidateModeOptions): Promise<void> 
       `the pull request's base commit ${pr.baseSha} is not in the checkout: use actions/checkout with fetch-depth: 0`,
     );
   }
+  const teams =
+    author && options.teamsToken
+      ? githubForge({
+          apiUrl: options.env.GITHUB_API_URL || GITHUB_API,
+          owner: "",
+          repo: "",
+          token: options.teamsToken,
+          env: options.env,
+          logger: options.logger,
+        })
+      : undefined;
   const report = await validateRepository({
     root: options.root,
     changedSince,
-    author: author ? { login: author } : undefined,
-  });
+    author: author
+      ? { login: author, memberOf: teams && ((team) => teams.isTeamMember(author, team)) }
+      : undefined,
+  }).finally(() => teams?.close());
   const prefix = await repositoryPrefix(options.root, options.workspace);
 
   process.stdout.write(renderAnnotations(report.diagnostics, prefix));

@@ -53,6 +53,12 @@ export interface GitHubForge {
   /** The login the token belongs to. */
   login(): Promise<string>;
   openOrUpdatePullRequest(spec: PullRequestSpec, pushedNewCommits: boolean): Promise<PullRequest>;
+  /**
+   * Whether `login` is an active member of team `org/team`. The token must be able to see the
+   * team's members (fine-grained: organization Members read; classic: read:org); a team it cannot
+   * see answers 404, which counts as not a member.
+   */
+  isTeamMember(login: string, team: string): Promise<boolean>;
   /** Closes the HTTP connections. */
   close(): Promise<void>;
 }
@@ -323,6 +329,27 @@ export function githubForge(opts: GitHubOptions): GitHubForge {
         );
       }
       return { number: pr.number, url: pr.html_url, created };
+    },
+    async isTeamMember(login, team) {
+      const [org, slug] = team.split("/") as [string, string];
+      try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({
+          org,
+          team_slug: slug,
+          username: login,
+        });
+        return data.state === "active";
+      } catch (e) {
+        const status = (e as RequestFailure).status;
+        if (status === 404) return false;
+        if (status === 403)
+          throw new ExternalError(
+            `GitHub (${opts.apiUrl}) refused to say whether ${login} is in team ${team} (403)`,
+            "give the action a teams-token that may read the organization's members (fine-grained: Members read; classic: read:org)",
+            { cause: e },
+          );
+        throw explain(e, `reading whether ${login} is in team ${team}`, opts.apiUrl);
+      }
     },
     async close() {
       await dispatcher.close();

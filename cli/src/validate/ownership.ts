@@ -24,6 +24,11 @@ export interface Author {
   login: string;
   /** Teams (`org/team`) the author belongs to, when the caller knows them. */
   teams?: string[];
+  /**
+   * Whether the author is an active member of team `org/team`, asked of the forge when a file
+   * names a team (the action does, given a token that may read team membership).
+   */
+  memberOf?: (team: string) => Promise<boolean>;
 }
 
 export function isPrincipal(author: Author, principals: readonly Principal[] | undefined): boolean {
@@ -43,6 +48,19 @@ export async function checkOwnership(
   git: GitHistory,
 ): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
+  const memberships = new Map<string, Promise<boolean>>();
+  /** The author is one of `principals`: by login, by a team they are known to be in, or by asking. */
+  const allowed = async (principals: readonly Principal[] | undefined): Promise<boolean> => {
+    if (isPrincipal(author, principals)) return true;
+    const ask = author.memberOf;
+    if (!ask) return false;
+    for (const team of (principals ?? []).filter((p) => p.includes("/"))) {
+      const key = team.toLowerCase();
+      if (!memberships.has(key)) memberships.set(key, ask(team));
+      if (await memberships.get(key)) return true;
+    }
+    return false;
+  };
   const earlier = new Map<string, Promise<unknown>>();
   const before = <T>(file: string): Promise<T | undefined> => {
     let found = earlier.get(file);
@@ -79,12 +97,12 @@ export async function checkOwnership(
     if (where.kind === "unknown" || where.kind === "doc") continue;
     if (where.kind === "site") {
       const site = await ownerOf<Site>(change.file, index.sites.get(where.site)?.data);
-      if (!isPrincipal(author, site?.owners)) deny(`only the owners of site ${where.site} may`);
+      if (!(await allowed(site?.owners))) deny(`only the owners of site ${where.site} may`);
       continue;
     }
     const folder = index.benchmarks.get(where.benchmark);
     const benchmark = await ownerOf<Benchmark>(paths.benchmark(where.benchmark), folder?.benchmark?.data);
-    const committee = isPrincipal(author, benchmark?.committee);
+    const committee = await allowed(benchmark?.committee);
     if (where.kind === "container" || where.kind === "parameters") {
       if (committee) continue;
       // a model owner brings their model's own container definition with the model
@@ -92,7 +110,7 @@ export async function checkOwnership(
       const benchmarkUses = Object.values(benchmark?.containers ?? {}).some((c) => c.config === config);
       const models = [...(folder?.models.values() ?? [])].filter((m) => m.data.container.config === config);
       const owns = async (m: (typeof models)[number]) =>
-        isPrincipal(author, (await before<Model>(m.file))?.owner ?? m.data.owner);
+        allowed((await before<Model>(m.file))?.owner ?? m.data.owner);
       const ownsAll = models.length > 0 && (await Promise.all(models.map(owns))).every(Boolean);
       if (benchmarkUses || !ownsAll)
         deny(`only the committee of benchmark ${where.benchmark}, or the owners of the model using it, may`);
@@ -106,7 +124,7 @@ export async function checkOwnership(
       if (committee) continue;
       const now = folder?.models.get(where.model);
       const owners = (await before<Model>(change.file))?.owner ?? now?.data.owner;
-      if (!isPrincipal(author, owners)) {
+      if (!(await allowed(owners))) {
         deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
       } else if (change.status !== "deleted" && now) {
         proposeOnly(now, "owns this model");
@@ -120,7 +138,7 @@ export async function checkOwnership(
       const site = dataset
         ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data)
         : undefined;
-      if (!isPrincipal(author, site?.owners)) {
+      if (!(await allowed(site?.owners))) {
         deny(`only the owners of the dataset's site or the committee of benchmark ${where.benchmark} may`);
       } else if (change.status !== "deleted" && now) {
         proposeOnly(now, "owns this dataset's site");
@@ -134,7 +152,7 @@ export async function checkOwnership(
     const site = dataset
       ? await ownerOf<Site>(paths.site(dataset.site), index.sites.get(dataset.site)?.data)
       : undefined;
-    if (!isPrincipal(author, site?.owners))
+    if (!(await allowed(site?.owners)))
       deny(
         `results of dataset ${where.dataset} belong to the owners of ${dataset ? `site ${dataset.site}` : "its site"}`,
       );

@@ -5,7 +5,7 @@
  * GITHUB_WORKSPACE the checkout.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -61,15 +61,29 @@ export async function runAction(opts: {
     env[`INPUT_${name.toUpperCase()}`] = value.includes("${{") ? "ghs_token-from-the-runner" : value;
   }
   for (const name of Object.keys(opts.inputs)) assert.ok(name in ACTION.inputs, `input ${name} is declared`);
-  const r = spawnSync(process.execPath, [ENTRY], { cwd: opts.workspace, env, encoding: "utf8" });
+  // asynchronously, so that servers of the test (a local GitHub) can answer the action
+  const child = spawn(process.execPath, [ENTRY], {
+    cwd: opts.workspace,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((done) => child.on("close", done));
   const outputs: Record<string, string> = {};
   const text = await readFile(files.output, "utf8");
   for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
     outputs[m[1] as string] = m[3] as string;
   return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
+    code,
+    stdout,
+    stderr,
     outputs,
     summary: await readFile(files.summary, "utf8"),
   };

@@ -15,6 +15,7 @@ import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
 import { bufferIO } from "../../src/io.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { startFakeGitHub } from "../helpers/github-server.ts";
 import { makeTree, testTreeFiles, writeTree } from "../helpers/governance-tree.ts";
 import { ACTION, ENTRY, REPO, runAction } from "./action-runner.ts";
 
@@ -345,6 +346,56 @@ describe("action: command validate outside pull requests", () => {
     assert.equal(none.code, 1);
     assert.match(none.stdout, /^::error::input command must be one of/m);
     assert.doesNotMatch(missing.stdout + unknown.stdout + none.stdout, /internal error|\s+at /);
+  });
+});
+
+describe("action: validate with teams", () => {
+  it("a committee named as a team counts its members when the action has a teams-token", async () => {
+    const workspace = await mkdtemp(join(tmpdir(), "fedeval-ws-"));
+    const files = testTreeFiles();
+    const benchmark = `${B}/benchmark.yaml`;
+    const edit = (from: string | RegExp, to: string) =>
+      files.set(benchmark, (files.get(benchmark) as string).replace(from, to));
+    edit("committee: [demo-committee]", "committee: [demo-org/cxr-committee]");
+    await writeTree(files, workspace);
+    git(workspace, "init", "-q");
+    git(workspace, "add", "-A");
+    git(workspace, "commit", "-qm", "main");
+    const baseSha = git(workspace, "rev-parse", "HEAD");
+    edit(/^title: .*$/m, "title: Pleural effusion on chest radiographs");
+    await writeTree(files, workspace);
+    git(workspace, "commit", "-qam", "pull request");
+    const headSha = git(workspace, "rev-parse", "HEAD");
+    const github = await startFakeGitHub({ teams: { "demo-org/cxr-committee": ["carol"] } });
+    try {
+      const as = (login: string, inputs: Record<string, string>) =>
+        runAction({
+          workspace,
+          inputs: { command: "validate", compatibility: "false", ...inputs },
+          event: {
+            name: "pull_request",
+            payload: pullRequestPayload({ number: 21, login, baseSha, headSha }),
+          },
+          env: { GITHUB_API_URL: github.apiUrl },
+        });
+      const member = await as("carol", { "teams-token": github.token });
+      assert.equal(member.code, 0, member.stdout);
+      const outsider = await as("mallory", { "teams-token": github.token });
+      assert.equal(outsider.code, 1);
+      assert.match(outsider.stdout, /FE401 not-owner::mallory may not change this file: only the committee/);
+      const withoutToken = await as("carol", {});
+      assert.equal(withoutToken.code, 1, "without a token only logins count");
+      assert.match(withoutToken.stdout, /FE401 not-owner::carol may not change this file/);
+      assert.deepEqual(
+        github.requests.map((r) => r.path),
+        [
+          "/orgs/demo-org/teams/cxr-committee/memberships/carol",
+          "/orgs/demo-org/teams/cxr-committee/memberships/mallory",
+        ],
+      );
+    } finally {
+      await github.close();
+    }
   });
 });
 

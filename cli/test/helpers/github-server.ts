@@ -7,6 +7,7 @@
  *   PATCH /repos/:o/:r/pulls/:n
  *   POST  /repos/:o/:r/issues/:n/labels
  *   POST  /repos/:o/:r/issues/:n/comments
+ *   GET   /orgs/:org/teams/:team/memberships/:user   from `teams` (404 when not a member)
  *   any   .../info/refs                           401 with WWW-Authenticate (git over HTTP without credentials)
  *
  * Faults are queued per method and path pattern: a status with headers and body, or a closed socket.
@@ -65,7 +66,14 @@ function stop(server: Server): Promise<void> {
 }
 
 export async function startFakeGitHub(
-  opts: { owner?: string; repo?: string; login?: string; token?: string } = {},
+  opts: {
+    owner?: string;
+    repo?: string;
+    login?: string;
+    token?: string;
+    /** Members by team (`org/team`). */
+    teams?: Record<string, string[]>;
+  } = {},
 ): Promise<FakeGitHub> {
   const owner = opts.owner ?? "demo-org";
   const repo = opts.repo ?? "governance";
@@ -121,6 +129,13 @@ export async function startFakeGitHub(
     }
     if (req.headers.authorization !== `token ${token}`) return json(res, 401, { message: "Bad credentials" });
     const base = `/repos/${owner}/${repo}`;
+    const membership = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(url.pathname);
+    if (method === "GET" && membership) {
+      const [, org, team, user] = membership as unknown as [string, string, string, string];
+      return opts.teams?.[`${org}/${team}`]?.includes(user)
+        ? json(res, 200, { state: "active", role: "member" })
+        : json(res, 404, { message: "Not Found" });
+    }
     if (method === "GET" && url.pathname === "/user")
       return json(res, 200, { login: opts.login ?? "test-user" });
     if (url.pathname === `${base}/pulls`) {
