@@ -49,7 +49,7 @@ export async function outboxListCommand(opts: OutboxListOptions, io: CommandIO):
     return 0;
   }
   if (!rows.length) {
-    const where = `${opts.site ? ` of site ${opts.site}` : ""}`;
+    const where = opts.site ? ` of site ${opts.site}` : "";
     io.stdout(opts.sent ? `nothing was sent from the outbox${where}\n` : `the outbox${where} is empty\n`);
     return 0;
   }

@@ -8,7 +8,7 @@ const DEPTH: Record<GovernanceKind, number> = { site: 1, benchmark: 2, model: 3,
  * The editor's schema line of a governance file: the schema in `schemas/` at the root of the
  * governance repository (`fedeval init` puts them there), by a path relative to the file.
  */
-export function schemaLine(kind: GovernanceKind): string {
+function schemaLine(kind: GovernanceKind): string {
   return `# yaml-language-server: $schema=${"../".repeat(DEPTH[kind])}schemas/${kind}.schema.json`;
 }
 

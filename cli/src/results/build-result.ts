@@ -4,12 +4,12 @@
  * Privacy by construction: only the benchmark's declared metrics survive, each as numbers in
  * the declared shape (value, se, ci, confusion counts, score histogram). Any other key, string,
  * NaN or out-of-range number is dropped and reported, so a hostile evaluator cannot smuggle
- * patient data out through a free-text field, and a subgroup cell must carry one of the labels the
- * benchmark declares for its stratum (no label derived from the data leaves); so is a value that
- * disagrees with the counts or
- * histogram beside it (./metric-agreement.ts), which the leaderboard would pool instead. The
- * reasons never quote a value: they go to the site's logs before anyone approved anything. Subgroup cells under the benchmark's minimum
- * count are suppressed here, before the data owner ever sees the approval screen.
+ * patient data out through a free-text field. A subgroup cell must carry one of the labels the
+ * benchmark declares for its stratum (no label derived from the data leaves), and cells under
+ * the benchmark's minimum count are suppressed here, before the data owner ever sees the approval
+ * screen. A value that disagrees with the counts or histogram beside it (./metric-agreement.ts),
+ * which the leaderboard would pool instead, is dropped too. The reasons never quote a value: they
+ * go to the site's logs before anyone approved anything.
  *
  * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
  * or MedPerf's flat shape (`{metric: number}`).

@@ -19,10 +19,11 @@ function meaning(m: MetricSpec): string {
 }
 
 /** What changed in the results' meaning between two versions of a benchmark file. */
-export function meaningChanges(before: Benchmark, after: Benchmark): string[] {
+function meaningChanges(before: Benchmark, after: Benchmark): string[] {
   const changes: string[] = [];
   for (const role of ["preparation", "evaluator"] as const) {
-    if (before.containers?.[role]?.image !== after.containers[role].image) changes.push(`the ${role} image`);
+    if (before.containers?.[role]?.image !== after.containers[role].image)
+      changes.push(`the ${role} image changed`);
   }
   const old = new Map((before.metrics ?? []).map((m) => [m.id, m]));
   const now = new Map(after.metrics.map((m) => [m.id, m]));
@@ -34,7 +35,7 @@ export function meaningChanges(before: Benchmark, after: Benchmark): string[] {
   });
   if (added.length) changes.push(`metric${added.length > 1 ? "s" : ""} ${added.join(", ")} added`);
   if (removed.length) changes.push(`metric${removed.length > 1 ? "s" : ""} ${removed.join(", ")} removed`);
-  if (redefined.length) changes.push(`the definition of ${redefined.join(", ")}`);
+  if (redefined.length) changes.push(`the definition of ${redefined.join(", ")} changed`);
   return changes;
 }
 
@@ -62,7 +63,7 @@ export async function checkVersionBumps(
     const changed = after.version === before.version ? meaningChanges(before, after) : [];
     if (changed.length) {
       problem(
-        `${changed.join("; ")} changed, but version stays ${after.version}: bump it (and list ${after.version} in comparable_with if earlier results stay comparable)`,
+        `${changed.join("; ")}, but version stays ${after.version}: bump it (and list ${after.version} in comparable_with if earlier results stay comparable)`,
       );
     }
   }

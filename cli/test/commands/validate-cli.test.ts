@@ -166,7 +166,7 @@ describe("fedeval validate --changed-since / --author", () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `${file}:4:\\d+: error FE228 the evaluator image; the definition of ece changed, but version stays 1: bump it \\(and list 1 in comparable_with if earlier results stay comparable\\)`,
+        `${file}:4:\\d+: error FE228 the evaluator image changed; the definition of ece changed, but version stays 1: bump it \\(and list 1 in comparable_with if earlier results stay comparable\\)`,
       ),
     );
     await replaceIn(root, file, "version: 1", "version: 2");

@@ -53,6 +53,21 @@ const withoutResults = (files: Map<string, string>) => {
   for (const path of [...files.keys()]) if (path.includes("/results/")) files.delete(path);
 };
 
+/** A pending outbox entry of run r1 for `model` on the site's dataset, optionally run with another model image. */
+function entry(model: string, image?: string): OutboxEntry {
+  const { approval: _a, signature: _s, ...result } = testResult(DATASET, model, false);
+  if (image) result.provenance.images.model = image;
+  return {
+    id: `${DEMO_BENCHMARK}--${DATASET.id}--${model}--r1`,
+    state: "pending",
+    site: SITE,
+    run_id: "r1",
+    created_at: "2026-11-20T01:10:00Z",
+    result,
+    dropped: [],
+  };
+}
+
 const summary = (triples: { model: string; dataset: string; reasons: string[] }[]) =>
   triples.map((t) => `${t.model} ${t.dataset}: ${t.reasons.join(", ")}`);
 
@@ -177,19 +192,6 @@ describe("plan", () => {
 
   test("a triple with an outbox entry for the same inputs waits there; an entry for old inputs does not count", async () => {
     const { plan } = await setup(withoutResults);
-    const entry = (model: string, image?: string): OutboxEntry => {
-      const { approval: _a, signature: _s, ...result } = testResult(DATASET, model, false);
-      if (image) result.provenance.images.model = image;
-      return {
-        id: `${DEMO_BENCHMARK}--${DATASET.id}--${model}--r1`,
-        state: "pending",
-        site: SITE,
-        run_id: "r1",
-        created_at: "2026-11-20T01:10:00Z",
-        result,
-        dropped: [],
-      };
-    };
     const p = await plan({
       outbox: [entry("effusion-net-v2"), entry("shortcut-cnn", `sha256:${hex("old shortcut")}`)],
     });
@@ -211,16 +213,10 @@ describe("plan", () => {
   test("a result sent as a pull request that is not merged yet is not run again (nothing is submitted twice)", async () => {
     const { root, site } = await setup(withoutResults);
     const outbox = new Outbox(site.outbox);
-    const { approval: _a, signature: _s, ...result } = testResult(DATASET, "shortcut-cnn", false);
-    const id = `${DEMO_BENCHMARK}--${DATASET.id}--shortcut-cnn--r1`;
+    const { id } = entry("shortcut-cnn");
     await outbox.add({
-      id,
+      ...entry("shortcut-cnn"),
       state: "submitted",
-      site: SITE,
-      run_id: "r1",
-      created_at: "2026-11-20T01:10:00Z",
-      result,
-      dropped: [],
       submission: { branch: "fedeval/north-general/results-r1", pr_url: "https://forge.example/gov/pull/7" },
     });
     await outbox.archive(id, "sent");
