@@ -115,15 +115,12 @@ async function generate(root: string): Promise<number> {
         n: 500,
         metrics: {
           auc: {
-            value: 0.85,
+            // the histogram's AUC is 0.877 ± 0.013: the value agrees with it (FE226)
+            value: 0.87,
             histogram: {
               bins: 20,
-              positive: Array(20)
-                .fill(7)
-                .map((v, j) => v + (j % 3)),
-              negative: Array(20)
-                .fill(17)
-                .map((v, j) => v + (j % 4)),
+              positive: [1, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9, 11, 13, 15, 17, 18, 19],
+              negative: [36, 34, 32, 30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 9, 7, 5, 4, 2, 1],
             },
           },
           sensitivity: { value: 0.8, counts },
