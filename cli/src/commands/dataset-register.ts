@@ -1,7 +1,9 @@
 /**
  * `fedeval dataset register --benchmark B --site S --name ID`: proposes the dataset association
  * that `fedeval dataset prepare` wrote into the site workspace
- * (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull request, with `status: proposed`.
+ * (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull request, with `status: proposed`,
+ * or `status: approved` when the benchmark's `policy.auto_approve` approves the site's datasets
+ * (by site id or by the requester's login; a team in the allowlist is left to the committee).
  */
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
@@ -16,8 +18,9 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
+import { autoApproved } from "../governance/auto-approval.ts";
 import { paths, requireSlugFlags } from "../governance/layout.ts";
-import type { Dataset } from "../governance/types.ts";
+import type { Benchmark, Dataset } from "../governance/types.ts";
 import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
 import type { CommandIO } from "../io.ts";
 import { checkValue } from "../validate/schema-registry.ts";
@@ -53,7 +56,7 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
     throw new UserError(
       `${file} is not readable YAML: ${[...read.diagnostics, ...(parsed?.diagnostics ?? [])].map((d) => d.message).join("; ")}`,
     );
-  const dataset = { ...(parsed.source.data as Dataset), status: "proposed" as const };
+  const dataset: Dataset = { ...(parsed.source.data as Dataset), status: "proposed" };
   delete dataset.approved_by;
   if (dataset.id !== opts.name || dataset.site !== opts.site) {
     throw new UserError(
@@ -70,6 +73,12 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
   try {
     const requestedBy = opts.as ?? (conn.github ? await conn.github.login() : dataset.requested_by);
     if (requestedBy) dataset.requested_by = requestedBy;
+    await conn.clone.checkoutBase();
+    const who = autoApproved(await benchmarkOf(conn.clone.dir, opts.benchmark), "datasets");
+    const approvesItself =
+      who === "all" ||
+      (who !== "none" && (who.includes(opts.site) || (!!requestedBy && who.includes(requestedBy))));
+    if (approvesItself) dataset.status = "approved";
     const problems = checkValue("dataset", dataset);
     if (problems.length)
       throw new UserError(
@@ -105,9 +114,22 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
         labels: ["fedeval", "dataset", `site:${opts.site}`],
       }),
     });
+    if (approvesItself)
+      io.stdout(
+        `status: approved: benchmark ${opts.benchmark} approves datasets of ${opts.site} without a committee review (policy.auto_approve)\n`,
+      );
     io.stdout(describeProposal(outcome, files, opts.dryRun));
     return 0;
   } finally {
     await conn.close();
   }
+}
+
+/** The benchmark file as the governance repository's base branch has it (undefined when unreadable). */
+async function benchmarkOf(root: string, benchmark: string): Promise<Benchmark | undefined> {
+  const file = join(root, paths.benchmark(benchmark));
+  const read = await readSourceFile(file, file).catch(() => undefined);
+  return read?.text === undefined
+    ? undefined
+    : (parseYaml(read.text, file).source?.data as Benchmark | undefined);
 }

@@ -3,9 +3,11 @@
  *
  * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/, demo/}.
  * - A model owner may propose or update their own model file, but only with `status: proposed`
- *   (merging is the committee's approval, never the requester's), and the container definition
- *   (and parameters) that only their model uses.
- * - A site's owners own sites/<site>.yaml, may propose their datasets (status: proposed), and own
+ *   (merging is the committee's approval, never the requester's) unless the benchmark's
+ *   `policy.auto_approve` approves their request, and the container definition (and parameters)
+ *   that only their model uses.
+ * - A site's owners own sites/<site>.yaml, may propose their datasets (status: proposed, or
+ *   approved when the benchmark's policy auto-approves the site), and own
  *   benchmarks/<b>/results/<dataset>/ for the datasets of their site.
  *
  * Who owns a file is always decided from the file *before* the change (an author cannot add
@@ -14,6 +16,7 @@
  */
 import type { Diagnostic } from "../diagnostics.ts";
 import type { FileChange, GitHistory } from "../forge/git-history.ts";
+import { autoApproved } from "../governance/auto-approval.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
 import type { Entry, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
@@ -60,6 +63,16 @@ export async function checkOwnership(
       if (await memberships.get(key)) return true;
     }
     return false;
+  };
+  /** Whether the benchmark's policy lets this request approve itself (auto-approval.ts). */
+  const approvesItself = async (
+    benchmark: Benchmark | undefined,
+    kind: "models" | "datasets",
+    site?: string,
+  ) => {
+    const who = autoApproved(benchmark, kind);
+    if (who === "all" || who === "none") return who === "all";
+    return (site !== undefined && who.includes(site)) || (await allowed(who));
   };
   const earlier = new Map<string, Promise<unknown>>();
   const before = <T>(file: string): Promise<T | undefined> => {
@@ -126,7 +139,7 @@ export async function checkOwnership(
       const owners = (await before<Model>(change.file))?.owner ?? now?.data.owner;
       if (!(await allowed(owners))) {
         deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
-      } else if (change.status !== "deleted" && now) {
+      } else if (change.status !== "deleted" && now && !(await approvesItself(benchmark, "models"))) {
         proposeOnly(now, "owns this model");
       }
       continue;
@@ -140,7 +153,11 @@ export async function checkOwnership(
         : undefined;
       if (!(await allowed(site?.owners))) {
         deny(`only the owners of the dataset's site or the committee of benchmark ${where.benchmark} may`);
-      } else if (change.status !== "deleted" && now) {
+      } else if (
+        change.status !== "deleted" &&
+        now &&
+        !(await approvesItself(benchmark, "datasets", dataset?.site))
+      ) {
         proposeOnly(now, "owns this dataset's site");
       }
       continue;

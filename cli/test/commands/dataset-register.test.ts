@@ -19,9 +19,15 @@ const ID = "north-general-2027q1";
 const PATH = `benchmarks/${DEMO_BENCHMARK}/datasets/${ID}.yaml`;
 const BRANCH = `fedeval/${SITE}/dataset-${DEMO_BENCHMARK}-${ID}`;
 
-async function prepared(change?: (d: Dataset) => void) {
+/** The benchmark's policy without auto-approval: the committee reviews every dataset. */
+const committeeReviews = (files: Map<string, string>) => {
+  const path = `benchmarks/${DEMO_BENCHMARK}/benchmark.yaml`;
+  files.set(path, (files.get(path) as string).replace("datasets: ALLOWLIST", "datasets: NEVER"));
+};
+
+async function prepared(change?: (d: Dataset) => void, edit = committeeReviews) {
   const env = await testEnv();
-  const gov = await governanceRemote(env);
+  const gov = await governanceRemote(env, edit);
   const { approved_by: _a, ...dataset }: Dataset = {
     ...testDataset(SITE),
     id: ID,
@@ -91,6 +97,19 @@ describe("fedeval dataset register", () => {
     const again = await register(env, root);
     assert.match(again.out, /branch .* is already on the remote\npull request #\d+ updated/);
     assert.equal(gh.pulls.filter((p) => p.head === BRANCH).length, 1);
+  });
+
+  it("registers the dataset approved when the benchmark's policy auto-approves the site", async () => {
+    // the demo benchmark: auto_approve: {datasets: ALLOWLIST, allowlist: [north-general]}
+    const { env, root, remote } = await prepared(undefined, () => {});
+    const { code, out } = await register(env, root);
+    assert.equal(code, 0, out);
+    assert.match(
+      out,
+      /^status: approved: benchmark pleural-effusion-demo approves datasets of north-general without a committee review \(policy\.auto_approve\)$/m,
+    );
+    const file = parse(remoteFile(remote, BRANCH, PATH, env) as string) as Dataset;
+    assert.deepEqual([file.status, file.requested_by, file.approved_by], ["approved", "north-it", undefined]);
   });
 
   it("--dry-run prints the file and the pull request text and pushes nothing", async () => {

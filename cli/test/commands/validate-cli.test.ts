@@ -219,6 +219,26 @@ describe("fedeval validate --changed-since / --author", () => {
     );
   });
 
+  it("--author: a site's approved dataset needs the committee unless the benchmark's policy auto-approves the site", async () => {
+    // the demo benchmark: auto_approve: {datasets: ALLOWLIST, allowlist: [north-general]}
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    for (const site of ["north-general", "east-valley"])
+      await replaceIn(root, `${B}/datasets/${site}-2026q4.yaml`, "auc: 0.81", "auc: 0.82");
+    const r = fedeval(["validate", root, "--changed-since", base, "--author", "north-it", "--json"]);
+    assert.deepEqual(
+      JSON.parse(r.stdout).diagnostics.map((d: { file: string; rule: string }) => `${d.file} ${d.rule}`),
+      [`${B}/datasets/east-valley-2026q4.yaml FE401`],
+      "north-general is on the allowlist; east-valley is not north-it's site",
+    );
+    const east = fedeval(["validate", root, "--changed-since", base, "--author", "east-valley-radiology"]);
+    assert.match(
+      east.stdout,
+      /east-valley-2026q4\.yaml:\d+:\d+: error FE402 east-valley-radiology owns this dataset's site and may only propose it/,
+    );
+    assert.doesNotMatch(east.stdout, /north-general-2026q4\.yaml:\d+:\d+: error FE402/);
+  });
+
   it("--author without --changed-since is a usage error", async () => {
     const root = await repo();
     const r = fedeval(["validate", root, "--author", "x"]);
