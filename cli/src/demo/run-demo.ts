@@ -203,7 +203,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   await review((branch) => siteOwner(branch.replace("site/", "")));
 
   // 3. hospitals prepare and register their data; the committee approves
-  say("each hospital prepares its own data with the benchmark's preparation container, then registers it");
+  say(
+    "each hospital prepares its own data with the benchmark's preparation container, then registers it (north-general is on the benchmark's allowlist: its dataset is approved without the committee)",
+  );
   for (const s of DEMO_SITES) {
     const home = homes.get(s.id) as string;
     const raw = join(dir, "hospitals", s.id, "raw");
