@@ -113,7 +113,21 @@ export function poolMetric(spec: MetricSpec, sites: readonly SiteInput[]): PoolO
         { bins: spec.histogram_bins },
       );
       if (!r.ok) return done(null, r.error);
-      return done(pooledOf("histogram", { estimate: r.estimate, ci_low: r.ci_low, ci_high: r.ci_high }));
+      // how much the sites' own AUCs differ beyond sampling: a meta-analysis of each site's AUC
+      // with its Hanley–McNeil SE (the pooled AUC stays the summed histograms')
+      const aucs = r.per_site.flatMap((s) =>
+        s.ok && s.se > 0 ? [{ site: s.site, value: s.estimate, se: s.se }] : [],
+      );
+      const h = aucs.length > 1 ? metaAnalysis(aucs) : undefined;
+      const heterogeneity = h?.ok ? { estimator: h.estimator, tau2: h.tau2, i2: h.i2, q: h.q } : {};
+      return done(
+        pooledOf("histogram", {
+          estimate: r.estimate,
+          ci_low: r.ci_low,
+          ci_high: r.ci_high,
+          ...heterogeneity,
+        }),
+      );
     }
     case "counts": {
       const name = proportionOf(spec.id);

@@ -145,11 +145,16 @@ export interface ModelBoard {
 
 export interface Pooled {
   method: Pooling;
-  /** The τ² estimator of a meta-analysis (REML, as metafor's default), else null. */
+  /** The τ² estimator (REML, as metafor's default) when there is a τ², else null. */
   estimator: "DL" | "REML" | null;
   estimate: number;
   ci_low: number | null;
   ci_high: number | null;
+  /**
+   * Heterogeneity between sites: for `meta`, of the meta-analysis; for `histogram`, of a
+   * meta-analysis of each site's AUC with its Hanley–McNeil SE. Null for other methods and for
+   * one site.
+   */
   tau2: number | null;
   i2: number | null;
   q: number | null;

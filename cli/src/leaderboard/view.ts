@@ -317,7 +317,7 @@ function pooledCell(model: ModelBoard, metric: string): PooledCell {
   const board = model.metrics[metric];
   const p = board?.pooled ?? null;
   if (!p) return { estimate: DASH, interval: "", extra: "", note: board?.note ?? "no results" };
-  const extra = p.method === "meta" && p.k > 1 ? `τ² ${fmtSmall(p.tau2)}, I² ${fmtPercent(p.i2)}` : "";
+  const extra = p.i2 !== null && p.k > 1 ? `τ² ${fmtSmall(p.tau2)}, I² ${fmtPercent(p.i2)}` : "";
   return {
     estimate: fmt(p.estimate),
     interval: fmtInterval(p.ci_low, p.ci_high),

@@ -99,15 +99,23 @@ describe("aggregation of the demo tree", async () => {
         { bins: 20 },
       );
       assert.ok(auc.ok);
+      // heterogeneity: a meta-analysis of each site's own AUC and Hanley–McNeil SE
+      const siteAucs = SITES.map((site, s) => {
+        const one = histogramAuc(histogram(shift(id, s)));
+        assert.ok(one.ok);
+        return { site, value: one.estimate, se: one.se };
+      });
+      const h = metaAnalysis(siteAucs);
+      assert.ok(h.ok);
       assert.deepEqual(m.metrics.auc?.pooled, {
         method: "histogram",
-        estimator: null,
+        estimator: "REML",
         estimate: auc.estimate,
         ci_low: auc.ci_low,
         ci_high: auc.ci_high,
-        tau2: null,
-        i2: null,
-        q: null,
+        tau2: h.tau2,
+        i2: h.i2,
+        q: h.q,
         k: 3,
         n: 1200,
       });
@@ -131,6 +139,9 @@ describe("aggregation of the demo tree", async () => {
       });
       assert.ok((meta.tau2 as number) > 0, "the fixture has between-site heterogeneity");
     }
+    // shortcut-cnn's AUC drops at one site (shift 2 against 6 and 7); reference-logistic's barely moves
+    assert.ok((model(b, "shortcut-cnn").metrics.auc?.pooled?.i2 as number) > 75);
+    assert.equal(model(b, "reference-logistic").metrics.auc?.pooled?.i2, 0);
   });
 
   test("per-site values carry n, dataset, the site's own interval and verification", () => {
