@@ -387,7 +387,10 @@ function rankedRow(b: BenchmarkBoard, m: ModelBoard, paths: Paths): RankedRow {
     status: m.status,
     pooled: pooledCell(m, b.primary_metric),
     worst: spread ? `${fmt(spread.worst.value)} at ${spread.worst.site}` : DASH,
-    spread: spread?.sd != null ? `SD ${fmt(spread.sd)}, range ${fmt(spread.range)}` : DASH,
+    spread:
+      spread?.sd != null
+        ? `SD ${fmt(spread.sd)}, range ${fmt(spread.range)}${primary?.pooled?.i2 != null ? `, I² ${fmtPercent(primary.pooled.i2)}` : ""}`
+        : DASH,
     coverage: `${m.coverage.sites} of ${m.coverage.of}`,
     note: m.note,
     unverified: unverified ? `${plural(unverified, "result")} unverified` : null,

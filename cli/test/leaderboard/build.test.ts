@@ -104,6 +104,8 @@ describe("fedeval leaderboard build", async () => {
       assert.ok((await signed.read(path)).length > 0, path);
     }
     assert.match(signed.io.err.join(""), /3 models, 3 sites, 8 results; left out: 1 unsigned/);
+    // the ranking says how much sites disagree beyond sampling
+    assert.match(await signed.read(`${b}/index.html`), /<td>SD [\d.]+, range [\d.]+, I² \d+\.\d%<\/td>/);
   });
 
   test("leaderboard.json validates against schemas/leaderboard.schema.json, signed and preview", () => {
