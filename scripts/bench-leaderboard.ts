@@ -121,7 +121,7 @@ async function generate(root: string): Promise<number> {
         subgroups: [
           { stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.7 + random() * 0.2 } } },
           { stratum: "sex", cell: "M", n: 190, metrics: { auc: { value: 0.7 + random() * 0.2 } } },
-          { stratum: "scanner_vendor", cell: "vendor-c", suppressed: true },
+          { stratum: "scanner_vendor", cell: "vendor-b", suppressed: true },
         ],
         provenance: {
           governance_commit: "1f3e9c2",

@@ -18,7 +18,8 @@ import { workspace } from "../../cli/src/workspace.ts";
 
 export interface CompatibilityOptions {
   index: GovernanceIndex;
-  changes: FileChange[];
+  /** The models the change adds or changes, by benchmark (changedModels). */
+  models: Map<string, string[]>;
   runner: RunnerKind;
   /** The governance root's path in the repository ("" or "gov/"), for annotations. */
   prefix: string;
@@ -53,7 +54,7 @@ export async function runCompatibility(
 ): Promise<{ benchmarks: BenchmarkCompatibility[]; passed: boolean }> {
   const benchmarks: BenchmarkCompatibility[] = [];
   let passed = true;
-  const byBenchmark = changedModels(opts.changes);
+  const byBenchmark = opts.models;
   if (!byBenchmark.size) return { benchmarks, passed };
   const runner = await createRunner(opts.runner, {
     home: workspace(opts.env, opts.cwd).home,

@@ -8,7 +8,7 @@ import * as core from "@actions/core";
 import { acquireSiteLock } from "../../cli/src/execution/lock.ts";
 import { Outbox } from "../../cli/src/execution/outbox.ts";
 import { connect, type ForgeKind } from "../../cli/src/forge/proposal.ts";
-import { submitLockPath, submitResults } from "../../cli/src/forge/submission.ts";
+import { submitResults } from "../../cli/src/forge/submission.ts";
 import type { Logger } from "../../cli/src/logger.ts";
 import { chooseSite } from "../../cli/src/results/approval.ts";
 import { workspace } from "../../cli/src/workspace.ts";
@@ -34,7 +34,7 @@ export async function submitMode(opts: SubmitModeOptions): Promise<void> {
   const ws = workspace(env, opts.cwd);
   const site = await chooseSite(ws, opts.site);
   const outbox = new Outbox(ws.site(site).outbox);
-  const lock = await acquireSiteLock(submitLockPath(outbox), `the outbox of site ${site}`);
+  const lock = await acquireSiteLock(outbox.submitLock, `the outbox of site ${site}`);
   let report: Awaited<ReturnType<typeof submitResults>>;
   let base: string;
   try {

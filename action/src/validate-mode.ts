@@ -119,10 +119,10 @@ export async function validateMode(options: ValidateModeOptions): Promise<void> 
   } else if (models.size && !report.valid) {
     compatibilityNote =
       "Compatibility test on demo data: not run, the governance files are invalid; fix the problems first.\n";
-  } else if (models.size && report.changes) {
+  } else if (models.size) {
     const run = await runCompatibility({
       index: report.index,
-      changes: report.changes,
+      models,
       runner: options.runner,
       prefix,
       env: options.env,

@@ -3,7 +3,7 @@
  * MedPerf `generated_uid`-compatible value (algorithm: schemas/dataset-hash.md).
  */
 import { resolve } from "node:path";
-import { formatBytes } from "../containers/runner.ts";
+import { formatBytes } from "../bytes.ts";
 import { type HashProgress, hashDatasetTree } from "../datasets/tree-hash.ts";
 import type { CommandIO } from "../io.ts";
 

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { governanceFileText } from "../execution/governance-file.ts";
+import { gitHistory } from "../forge/git-history.ts";
 import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
 import {
   checkProposal,
@@ -18,7 +19,7 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
-import { autoApproved } from "../governance/auto-approval.ts";
+import { approvesWithoutReview } from "../governance/auto-approval.ts";
 import { paths, requireSlugFlags } from "../governance/layout.ts";
 import type { Benchmark, Dataset } from "../governance/types.ts";
 import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
@@ -73,11 +74,16 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
   try {
     const requestedBy = opts.as ?? (conn.github ? await conn.github.login() : dataset.requested_by);
     if (requestedBy) dataset.requested_by = requestedBy;
-    await conn.clone.checkoutBase();
-    const who = autoApproved(await benchmarkOf(conn.clone.dir, opts.benchmark), "datasets");
-    const approvesItself =
-      who === "all" ||
-      (who !== "none" && (who.includes(opts.site) || (!!requestedBy && who.includes(requestedBy))));
+    // the policy as the base branch has it (the clone has no work tree yet)
+    const benchmarkFile = paths.benchmark(opts.benchmark);
+    const text = await gitHistory(conn.clone.dir).readAt(`origin/${conn.clone.base}`, benchmarkFile);
+    const benchmark = text === undefined ? undefined : parseYaml(text, benchmarkFile).source?.data;
+    const approvesItself = await approvesWithoutReview(
+      benchmark as Benchmark | undefined,
+      "datasets",
+      opts.site,
+      (allowlist) => !!requestedBy && allowlist.includes(requestedBy),
+    );
     if (approvesItself) dataset.status = "approved";
     const problems = checkValue("dataset", dataset);
     if (problems.length)
@@ -123,13 +129,4 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
   } finally {
     await conn.close();
   }
-}
-
-/** The benchmark file as the governance repository's base branch has it (undefined when unreadable). */
-async function benchmarkOf(root: string, benchmark: string): Promise<Benchmark | undefined> {
-  const file = join(root, paths.benchmark(benchmark));
-  const read = await readSourceFile(file, file).catch(() => undefined);
-  return read?.text === undefined
-    ? undefined
-    : (parseYaml(read.text, file).source?.data as Benchmark | undefined);
 }

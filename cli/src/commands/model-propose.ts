@@ -61,7 +61,7 @@ export async function modelProposeCommand(opts: ModelProposeOptions, io: Command
   ]);
   if (opts.parameters) {
     files.set(
-      `benchmarks/${opts.benchmark}/containers/${opts.id}/parameters.yaml`,
+      paths.container(opts.benchmark, `containers/${opts.id}/parameters.yaml`),
       await readFile(resolve(opts.cwd, opts.parameters)).catch(() => {
         throw new UserError(`${opts.parameters}: no such file`);
       }),

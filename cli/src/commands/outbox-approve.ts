@@ -9,7 +9,7 @@
 import { resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { Outbox, type OutboxEntry } from "../execution/outbox.ts";
-import { ghLogin } from "../forge/github.ts";
+import { ghLogin } from "../forge/github-auth.ts";
 import { loadGovernance } from "../governance/loader.ts";
 import type { Result } from "../governance/types.ts";
 import type { CommandIO } from "../io.ts";

@@ -7,7 +7,6 @@ import { UserError } from "../errors.ts";
 import { acquireSiteLock } from "../execution/lock.ts";
 import { Outbox } from "../execution/outbox.ts";
 import { isoSeconds } from "../execution/run-id.ts";
-import { submitLockPath } from "../forge/submission.ts";
 import type { CommandIO } from "../io.ts";
 import { chooseSite } from "../results/approval.ts";
 import { workspace } from "../workspace.ts";
@@ -25,9 +24,9 @@ export async function outboxRejectCommand(opts: OutboxRejectOptions, io: Command
   const ws = workspace(opts.env, opts.cwd);
   const site = await chooseSite(ws, opts.site);
   const outbox = new Outbox(ws.site(site).outbox);
-  const lock = await acquireSiteLock(submitLockPath(outbox), `the outbox of site ${site}`);
+  const lock = await acquireSiteLock(outbox.submitLock, `the outbox of site ${site}`);
   try {
-    return await reject(opts, io, outbox, site, ws.site(site).outbox);
+    return await reject(opts, io, outbox, site);
   } finally {
     await lock.release();
   }
@@ -38,7 +37,6 @@ async function reject(
   io: CommandIO,
   outbox: Outbox,
   site: string,
-  dir: string,
 ): Promise<number> {
   const entry = await outbox.read(opts.id);
   if (entry.site !== site)
@@ -55,6 +53,6 @@ async function reject(
   const note = `rejected at ${isoSeconds(opts.now())}${opts.reason ? `: ${opts.reason.replace(/\s+/g, " ").trim()}` : ""}`;
   await outbox.update({ ...entry, notes: [...(entry.notes ?? []), note] });
   await outbox.archive(entry.id, "rejected");
-  io.stdout(`rejected ${entry.id} (kept in ${dir}/rejected/)\n`);
+  io.stdout(`rejected ${entry.id} (kept in ${outbox.dir}/rejected/)\n`);
   return 0;
 }

@@ -1,5 +1,4 @@
-import { mkdir } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../execution/atomic-write.ts";
 import type { CommandIO } from "../io.ts";
@@ -32,7 +31,6 @@ export async function reportCommand(opts: ReportOptions, io: CommandIO): Promise
   }
   const html = renderReport(leaderboard, opts.benchmark, opts.model, await loadTemplates());
   const out = resolve(opts.cwd, opts.out);
-  await mkdir(dirname(out), { recursive: true });
   await writeFileAtomic(out, html);
   io.stderr(
     `wrote ${out} (${opts.model} on ${opts.benchmark}, commit ${leaderboard.build.commit}${leaderboard.build.dirty ? " with uncommitted changes" : ""})\n`,

@@ -12,7 +12,7 @@ import {
   type ForgeRuntime,
   type ForgeSettings,
 } from "../forge/proposal.ts";
-import { submitLockPath, submitResults } from "../forge/submission.ts";
+import { submitResults } from "../forge/submission.ts";
 import type { CommandIO } from "../io.ts";
 import { chooseSite } from "../results/approval.ts";
 import { workspace } from "../workspace.ts";
@@ -31,15 +31,16 @@ export async function submitCommand(opts: SubmitCommandOptions, io: CommandIO): 
   const ws = workspace(opts.env, opts.cwd);
   const site = await chooseSite(ws, opts.site);
   const outbox = new Outbox(ws.site(site).outbox);
-  const waiting = (await outbox.list()).filter((e) => e.site === site && e.state !== "pending");
+  const mine = (await outbox.list()).filter((e) => e.site === site);
+  const waiting = mine.filter((e) => e.state !== "pending");
   if (!waiting.length) {
-    const pending = (await outbox.list()).filter((e) => e.site === site).length;
+    const pending = mine.length;
     io.stderr(
       `nothing approved to submit for site ${site}${pending ? ` (${pending} pending: \`fedeval outbox approve\`)` : ""}\n`,
     );
     return 0;
   }
-  const lock = await acquireSiteLock(submitLockPath(outbox), `the outbox of site ${site}`);
+  const lock = await acquireSiteLock(outbox.submitLock, `the outbox of site ${site}`);
   let conn: Connection | undefined;
   try {
     conn = await connect(opts, {

@@ -29,27 +29,12 @@ import {
   readSourceFile,
   type YamlSource,
 } from "../governance/yaml-source.ts";
+import { type RuleId, ruleName } from "../validate/rules.ts";
 import { validateSchema } from "../validate/schema-registry.ts";
 import type { ContainerDefinition, Mount, TaskInterface } from "./types.ts";
 
-/** Rules of container definitions (FE5xx), in the shape of validate/rules.ts `RULES`. */
-export const CONTAINER_RULES = {
-  FE501: [
-    "unknown-container-format",
-    "a file that is neither a MedPerf container_config.yaml nor an MLCube mlcube.yaml",
-  ],
-  FE502: ["invalid-mount-path", "a mount path that is not absolute, or is /"],
-  FE503: ["duplicate-mount-path", "two mounts of one task at the same container path"],
-  FE504: ["task-without-mounts", "a task that mounts nothing"],
-  FE505: ["missing-mount", "a MedPerf task without a mount that fedeval fills or reads"],
-  FE506: ["mount-type", "a MedPerf mount declared a file where fedeval passes a directory, or the reverse"],
-  FE507: ["untyped-output", "an MLCube output parameter whose type cannot be known"],
-  FE508: ["unsupported-container-type", "a container type fedeval cannot run"],
-  FE509: ["invalid-command", "a command or entrypoint with an unbalanced quote"],
-  FE510: ["input-and-output", "a name that is both an input and an output of one task"],
-} as const satisfies Record<string, readonly [string, string]>;
-
-type ContainerRule = keyof typeof CONTAINER_RULES;
+/** Rules of container definitions (FE5xx, in validate/rules.ts). */
+type ContainerRule = Extract<RuleId, `FE5${string}`>;
 type MountType = Mount["type"];
 type Io = "inputs" | "outputs";
 
@@ -200,7 +185,7 @@ function at(
   message: string,
   opts: { key?: boolean } = {},
 ): Diagnostic {
-  return diagnosticAtPath(source, path, rule, CONTAINER_RULES[rule][0], message, opts);
+  return diagnosticAtPath(source, path, rule, ruleName(rule), message, opts);
 }
 
 // --- MedPerf container_config.yaml ---------------------------------------------------------

@@ -15,9 +15,6 @@ import { formatBytes } from "../bytes.ts";
 import { ExternalError, UserError } from "../errors.ts";
 import type { Mount, TaskInterface } from "./types.ts";
 
-/** Kept for callers that size limits and logs; they live in ../bytes.ts. */
-export { formatBytes, parseByteSize } from "../bytes.ts";
-
 /**
  * An image pinned either by registry digest (`name@sha256:<manifest digest>`, checked against
  * `RepoDigests` after pull) or, for a locally built image, by image id (`sha256:<config digest>`).

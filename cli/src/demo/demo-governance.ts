@@ -248,7 +248,6 @@ export function demoContainerConfig(image: string, role: "preparation" | "model"
 
 /** The evaluator's parameters file: JSON (which is YAML), so the dependency-free container can read it. */
 export const DEMO_EVALUATOR_PARAMETERS = `${JSON.stringify({ threshold: 0.5, histogram_bins: 20, bootstrap_rounds: 200, strata: ["sex", "age_band", "scanner_vendor"] })}\n`;
-export const DEMO_EMPTY_PARAMETERS = "{}\n";
 
 export interface DemoTree {
   images: DemoImages;

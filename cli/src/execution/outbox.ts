@@ -45,6 +45,14 @@ export function outboxEntryId(benchmark: string, dataset: string, model: string,
 export class Outbox {
   constructor(readonly dir: string) {}
 
+  /**
+   * Held by `submit` and `outbox reject` so that two submissions never push the same entries and a
+   * rejection never races a submission. Separate from the run lock: results can leave while a run goes on.
+   */
+  get submitLock(): string {
+    return join(this.dir, ".submit.lock");
+  }
+
   #path(id: string, folder = ""): string {
     if (!ID.test(id)) throw new UserError(`"${id}" is not an outbox entry id`);
     return join(this.dir, folder, `${id}.json`);

@@ -61,12 +61,6 @@ export interface SubmitReport {
 
 const HELD_NOTE = "not submitted: ";
 
-/**
- * Held by `submit` and `outbox reject` so that two submissions never push the same entries and a
- * rejection never races a submission. Separate from the run lock: results can leave while a run goes on.
- */
-export const submitLockPath = (outbox: Outbox) => join(outbox.dir, ".submit.lock");
-
 /** What to do about an entry the checks refused, by the validator's rule. */
 function nextStep(rule: string | undefined, entry: OutboxEntry): string {
   const reject = `\`fedeval outbox reject ${entry.id}\``;
@@ -197,6 +191,9 @@ export async function submitResults(opts: SubmitOptions): Promise<SubmitReport> 
   }
   for (const w of check.warnings) logger.warn(`${w.file}:${w.line}:${w.col}: ${w.message} [${w.rule}]`);
 
+  const primaries = new Map(
+    [...check.index.benchmarks].map(([id, f]) => [id, f.benchmark?.data.metrics.find((m) => m.primary)?.id]),
+  );
   const runs = new Map<string, OutboxEntry[]>();
   for (const e of candidates) runs.set(e.run_id, [...(runs.get(e.run_id) ?? []), e]);
   for (const [run, entries] of [...runs].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -204,12 +201,6 @@ export async function submitResults(opts: SubmitOptions): Promise<SubmitReport> 
       entries.find((e) => e.submission?.branch)?.submission?.branch ?? `fedeval/${opts.site}/results-${run}`;
     const groupFiles = new Map(
       entries.map((e) => [resultPath(e.result), files.get(resultPath(e.result)) as string]),
-    );
-    const primaries = new Map(
-      [...check.index.benchmarks].map(([id, f]) => [
-        id,
-        f.benchmark?.data.metrics.find((m) => m.primary)?.id,
-      ]),
     );
     const n = entries.length;
     const record = async (update: (e: OutboxEntry) => OutboxEntry) => {

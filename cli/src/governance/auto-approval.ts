@@ -6,16 +6,25 @@
  */
 import type { Benchmark } from "./types.ts";
 
-export type AutoApproved = "all" | "none" | readonly string[];
-
-export function autoApproved(benchmark: Benchmark | undefined, kind: "models" | "datasets"): AutoApproved {
+/**
+ * Whether the policy approves a request without a committee review: the dataset's `site` (for
+ * datasets) is on the allowlist, or `isRequester` says the requester is one of its principals.
+ */
+export async function approvesWithoutReview(
+  benchmark: Benchmark | undefined,
+  kind: "models" | "datasets",
+  site: string | undefined,
+  isRequester: (principals: readonly string[]) => boolean | Promise<boolean>,
+): Promise<boolean> {
   const policy = benchmark?.policy?.auto_approve;
   switch (policy?.[kind]) {
     case "ALWAYS":
-      return "all";
-    case "ALLOWLIST":
-      return policy.allowlist ?? [];
+      return true;
+    case "ALLOWLIST": {
+      const allowlist = policy.allowlist ?? [];
+      return (site !== undefined && allowlist.includes(site)) || (await isRequester(allowlist));
+    }
     default:
-      return "none";
+      return false;
   }
 }

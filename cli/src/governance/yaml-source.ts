@@ -44,10 +44,7 @@ export class YamlSource {
     readonly text: string,
     /** The plain JavaScript value of the document. */
     readonly data: unknown,
-    located?: { doc: Document.Parsed; lineCounter: LineCounter },
-  ) {
-    this.#located = located;
-  }
+  ) {}
 
   #locate(): { doc: Document.Parsed; lineCounter: LineCounter } {
     if (!this.#located) {
@@ -104,7 +101,8 @@ export function diagnosticAt(
  */
 export function parseYaml(text: string, file: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const bare = { file };
-  if (text.trim() === "" || /^(\s*#.*\n?)*\s*$/.test(text)) {
+  // only blank and comment lines (line by line: one pattern over the whole text backtracks exponentially)
+  if (text.split(/[\n\r\u2028\u2029]/).every((line) => /^\s*(?:#|$)/.test(line))) {
     return { diagnostics: [diagnosticAt(bare, undefined, "FE002", "empty-file", "file is empty")] };
   }
   const lineCounter = new LineCounter();
@@ -181,9 +179,6 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; di
 function firstLine(s: string): string {
   return s.split("\n")[0]?.trim() ?? s;
 }
-
-/** Why a file could not be read as text; undefined when it can. */
-export type ReadRefusal = Diagnostic;
 
 /**
  * Reads a file as UTF-8 text with the loader's guards: no symlinks, a size bound, valid UTF-8.

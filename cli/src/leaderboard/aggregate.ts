@@ -39,7 +39,7 @@ import { caseWeightedMean } from "./stats/mean.ts";
 import { bootstrapRanks, type RankInput } from "./stats/ranks.ts";
 import { isBetter } from "./stats/shared.ts";
 import { siteSpread } from "./stats/spread.ts";
-import { type SubgroupCellValue, subgroupGaps } from "./stats/subgroups.ts";
+import { noGap, type SubgroupCellValue, subgroupGaps } from "./stats/subgroups.ts";
 import {
   type BenchmarkBoard,
   type CellBoard,
@@ -411,15 +411,7 @@ function efficiency(cells: readonly Run[]): EfficiencyBoard {
 }
 
 function gapBoard(cells: readonly SubgroupCellValue[]): SubgroupGapBoard {
-  const { stratum: _stratum, ...gap } = subgroupGaps(cells)[0] ?? {
-    stratum: "",
-    gap: null,
-    lowest: null,
-    highest: null,
-    visible: 0,
-    suppressed: [],
-    missing: [],
-  };
+  const { stratum: _stratum, ...gap } = subgroupGaps(cells)[0] ?? noGap("");
   return gap;
 }
 
@@ -665,6 +657,7 @@ function driftBoard(
       series.push({ model: model.id, site, runs: list.map((run) => driftRun(run, metric)) });
     }
   }
+  const runsOf = new Map(series.map((s) => [`${s.model}\u0000${s.site}`, s.runs]));
   const alerts =
     b.drift === undefined
       ? []
@@ -676,7 +669,7 @@ function driftBoard(
           })),
           { maxDrop: b.drift.max_drop, direction: spec.direction },
         ).map((a) => {
-          const runs = series.find((s) => s.model === a.model && s.site === a.site)?.runs as DriftRunBoard[];
+          const runs = runsOf.get(`${a.model}\u0000${a.site}`) as DriftRunBoard[];
           return {
             model: a.model,
             site: a.site,

@@ -60,7 +60,7 @@ export async function collectLeaderboard(opts: CollectOptions): Promise<Collecte
   const present = new Set<string>();
   for (const folder of index.benchmarks.values())
     for (const r of folder.results.values()) present.add(r.file);
-  const history = await resultHistory(opts.root, present);
+  const history = await resultHistory(opts.root, present, build.changed);
   const options = {
     allowUnsigned: opts.allowUnsigned,
     history,

@@ -16,6 +16,8 @@ export interface BuildCommit {
   commit: string | null;
   /** Governance files differ from the commit (uncommitted or untracked changes). */
   dirty: boolean;
+  /** Those files (relative to root), for resultHistory; null outside git. */
+  changed: Set<string> | null;
 }
 
 const COMMIT = /^[0-9a-f]{7,64}$/;
@@ -54,10 +56,10 @@ export async function governanceCommit(root: string, given?: string): Promise<Bu
   if (given !== undefined && !COMMIT.test(given))
     throw new UsageError(`--commit ${given}: not a commit id (7 to 64 lowercase hex characters)`);
   const changed = await changedPaths(root);
-  if (given !== undefined) return { commit: given, dirty: changed !== null && changed.size > 0 };
-  if (changed === null) return { commit: null, dirty: false };
+  if (given !== undefined) return { commit: given, dirty: changed !== null && changed.size > 0, changed };
+  if (changed === null) return { commit: null, dirty: false, changed };
   const head = (await simpleGit({ baseDir: root }).revparse(["HEAD"])).trim();
-  return { commit: head, dirty: changed.size > 0 };
+  return { commit: head, dirty: changed.size > 0, changed };
 }
 
 interface Version {
@@ -70,9 +72,13 @@ interface Version {
  * Earlier versions of the result files under `root`, from git history: every committed version
  * except the one the work tree holds (the newest, when the file is present and unchanged).
  * Versions that fail their schema are skipped; the aggregation checks signatures. Empty outside git.
+ * `changed`: the governance files that differ from HEAD (governanceCommit's), null outside git.
  */
-export async function resultHistory(root: string, present: ReadonlySet<string>): Promise<HistoricResult[]> {
-  const changed = await changedPaths(root);
+export async function resultHistory(
+  root: string,
+  present: ReadonlySet<string>,
+  changed: ReadonlySet<string> | null,
+): Promise<HistoricResult[]> {
   if (changed === null) return [];
   const log = await simpleGit({ baseDir: root }).raw([
     "log",

@@ -4,7 +4,7 @@
  * single number the rank bootstrap pools over a draw of sites.
  */
 import type { MetricSpec, MetricValue } from "../governance/types.ts";
-import { type ConfusionCounts, type ProportionName, poolCounts } from "./stats/counts.ts";
+import { type ConfusionCounts, type ProportionName, poolCounts, proportionEstimate } from "./stats/counts.ts";
 import { criticalZ } from "./stats/distributions.ts";
 import { histogramAuc, poolHistograms, type ScoreHistogram } from "./stats/histogram.ts";
 import { caseWeightedMean } from "./stats/mean.ts";
@@ -279,8 +279,8 @@ export function drawPool(spec: MetricSpec): (draw: readonly RankDatum[]) => numb
           total.tn += c.tn;
           total.fn += c.fn;
         }
-        const r = poolCounts([{ site: "draw", counts: total }]);
-        return r.ok ? (r.pooled[name]?.estimate ?? null) : null;
+        // only the estimate: a bootstrap replicate needs no interval
+        return proportionEstimate(total, name);
       };
     }
     case "meta":

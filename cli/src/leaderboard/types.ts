@@ -8,18 +8,8 @@ import type { Direction } from "./stats/shared.ts";
 
 export type SignatureStatus = "verified" | "unsigned" | "invalid";
 
-/** Why a result file is not on the leaderboard. */
-export type ExclusionReason =
-  | "unreadable"
-  | "unsigned"
-  | "signature-invalid"
-  | "incomparable-version"
-  | "stale"
-  | "unknown-model-or-dataset"
-  | "model-not-approved"
-  | "dataset-not-approved";
-
-export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
+/** Why a result file is not on the leaderboard (in the order leaderboard.json lists the counts). */
+export const EXCLUSION_REASONS = [
   "unreadable",
   "unsigned",
   "signature-invalid",
@@ -28,7 +18,9 @@ export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
   "unknown-model-or-dataset",
   "model-not-approved",
   "dataset-not-approved",
-];
+] as const;
+
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
 export interface Leaderboard {
   schema: "fedeval/leaderboard@1";

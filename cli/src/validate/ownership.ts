@@ -16,7 +16,7 @@
  */
 import type { Diagnostic } from "../diagnostics.ts";
 import type { FileChange, GitHistory } from "../forge/git-history.ts";
-import { autoApproved } from "../governance/auto-approval.ts";
+import { approvesWithoutReview } from "../governance/auto-approval.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
 import type { Entry, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
@@ -65,15 +65,8 @@ export async function checkOwnership(
     return false;
   };
   /** Whether the benchmark's policy lets this request approve itself (auto-approval.ts). */
-  const approvesItself = async (
-    benchmark: Benchmark | undefined,
-    kind: "models" | "datasets",
-    site?: string,
-  ) => {
-    const who = autoApproved(benchmark, kind);
-    if (who === "all" || who === "none") return who === "all";
-    return (site !== undefined && who.includes(site)) || (await allowed(who));
-  };
+  const approvesItself = (benchmark: Benchmark | undefined, kind: "models" | "datasets", site?: string) =>
+    approvesWithoutReview(benchmark, kind, site, allowed);
   const earlier = new Map<string, Promise<unknown>>();
   const before = <T>(file: string): Promise<T | undefined> => {
     let found = earlier.get(file);

@@ -63,6 +63,20 @@ export const RULES = {
   FE304: ["bad-signature", "a signature that does not verify over the result's canonical form"],
   FE401: ["not-owner", "the author may not change this path"],
   FE402: ["self-approval-by-author", "the author approves their own request"],
+
+  FE501: [
+    "unknown-container-format",
+    "a file that is neither a MedPerf container_config.yaml nor an MLCube mlcube.yaml",
+  ],
+  FE502: ["invalid-mount-path", "a mount path that is not absolute, or is /"],
+  FE503: ["duplicate-mount-path", "two mounts of one task at the same container path"],
+  FE504: ["task-without-mounts", "a task that mounts nothing"],
+  FE505: ["missing-mount", "a MedPerf task without a mount that fedeval fills or reads"],
+  FE506: ["mount-type", "a MedPerf mount declared a file where fedeval passes a directory, or the reverse"],
+  FE507: ["untyped-output", "an MLCube output parameter whose type cannot be known"],
+  FE508: ["unsupported-container-type", "a container type fedeval cannot run"],
+  FE509: ["invalid-command", "a command or entrypoint with an unbalanced quote"],
+  FE510: ["input-and-output", "a name that is both an input and an output of one task"],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type RuleId = keyof typeof RULES;

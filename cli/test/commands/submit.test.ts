@@ -10,7 +10,6 @@ import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
 import { ExternalError } from "../../src/errors.ts";
 import { governanceFileText } from "../../src/execution/governance-file.ts";
 import { acquireSiteLock } from "../../src/execution/lock.ts";
-import { submitLockPath } from "../../src/forge/submission.ts";
 import type { Result } from "../../src/governance/types.ts";
 import { bufferIO } from "../../src/io.ts";
 import { workspace } from "../../src/workspace.ts";
@@ -251,7 +250,7 @@ describe("fedeval submit on a plain git remote", () => {
   it("two submissions (or a submission and a reject) never run at once for one site", async () => {
     const { env, root, remote } = await site({ r1: ["effusion-net-v2"] });
     const outbox = outboxOf(env);
-    const held = await acquireSiteLock(submitLockPath(outbox), "the outbox of site north-general");
+    const held = await acquireSiteLock(outbox.submitLock, "the outbox of site north-general");
     try {
       await assert.rejects(
         submit(env, root),

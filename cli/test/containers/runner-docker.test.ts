@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { parseByteSize } from "../../src/bytes.ts";
 import { DockerRunner, deviceRequests, parseGpus } from "../../src/containers/docker-runner.ts";
 import { buildNodeImage, NODE_IN_IMAGE } from "../../src/containers/node-image.ts";
 import {
   DEFAULT_LIMITS,
   ImageRefusedError,
   type PullProgress,
-  parseByteSize,
   type RunLimits,
   type TaskRunRequest,
 } from "../../src/containers/runner.ts";

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MetricSpec, MetricValue } from "../../src/governance/types.ts";
 import { histogramAuc } from "../../src/leaderboard/stats/histogram.ts";
+import { mulberry32 } from "../../src/leaderboard/stats/random.ts";
 import { readEvaluatorOutput } from "../../src/results/build-result.ts";
 import { metricDisagreement, tiedPairShare } from "../../src/results/metric-agreement.ts";
 import { demoBenchmark, TEST_IMAGES } from "../helpers/governance-tree.ts";
@@ -19,17 +20,6 @@ const sensitivity: MetricSpec = {
   pooling: "counts",
 };
 const counts = { tp: 90, fp: 30, tn: 250, fn: 30 };
-
-/** Mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The exact Mann–Whitney AUC (ties ½) of scores, and their histogram on `bins` equal bins of [0, 1]. */
 function scored(positive: number[], negative: number[], bins: number) {
@@ -50,7 +40,7 @@ describe("a metric's value against its own counts and histogram", () => {
   });
 
   it("bounds the exact AUC by the histogram's AUC ± half the tied share, on random scores", () => {
-    const next = random(20261122);
+    const next = mulberry32(20261122); // seeded, so a failure can be replayed
     for (let trial = 0; trial < 300; trial++) {
       const shift = next() * 0.6;
       const positive = Array.from({ length: 5 + Math.floor(next() * 60) }, () => Math.min(1, next() + shift));

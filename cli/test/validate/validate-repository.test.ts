@@ -198,6 +198,20 @@ describe("validate: bad input, one clear diagnostic each", () => {
     assert.match(expectOne(d, "FE005", MODEL).message, /billion-laughs/);
   });
 
+  // without a time limit: reading it must not take exponential time (the test would hang)
+  it("a file of many comment lines before its YAML is read, and one of only comments is empty", async () => {
+    const comments = "# a comment line\n".repeat(60);
+    const d = await problems((f) => {
+      f.set(MODEL, `${comments}${f.get(MODEL)}`);
+      f.set(`${B}/models/shortcut-cnn.yaml`, comments);
+    });
+    assert.deepEqual(
+      d.filter((x) => x.file === MODEL),
+      [],
+    );
+    expectOne(d, "FE002", `${B}/models/shortcut-cnn.yaml`);
+  });
+
   it("a 50 MB file is refused before it is read", async () => {
     const root = await makeTree();
     await writeFile(join(root, MODEL), Buffer.alloc(50 * 1024 * 1024, "a"));

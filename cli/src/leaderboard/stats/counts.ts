@@ -115,6 +115,13 @@ export function poolCounts(sites: readonly SiteCounts[], level = 0.95): CountsPo
   };
 }
 
+/** One proportion's estimate from counts (no interval): null when a count is missing or the denominator is 0. */
+export function proportionEstimate(counts: ConfusionCounts, name: ProportionName): number | null {
+  const s = total(counts, DEFINITIONS[name].successes);
+  const f = total(counts, DEFINITIONS[name].failures);
+  return s === null || f === null || s + f === 0 ? null : s / (s + f);
+}
+
 function proportions(counts: ConfusionCounts, level: number): Proportions {
   const result = {} as Proportions;
   for (const name of Object.keys(DEFINITIONS) as ProportionName[]) {

@@ -22,6 +22,11 @@ export interface SubgroupGap {
   missing: string[];
 }
 
+/** A stratum with no cells yet: no gap, nothing seen. */
+export function noGap(stratum: string): SubgroupGap {
+  return { stratum, gap: null, lowest: null, highest: null, visible: 0, suppressed: [], missing: [] };
+}
+
 /**
  * Per stratum (in order of first appearance), the gap between the best and worst subgroup:
  * max − min over the cells that have a value. Suppressed cells are listed apart and never
@@ -32,15 +37,7 @@ export function subgroupGaps(cells: readonly SubgroupCellValue[]): SubgroupGap[]
   for (const c of cells) {
     let gap = strata.get(c.stratum);
     if (gap === undefined) {
-      gap = {
-        stratum: c.stratum,
-        gap: null,
-        lowest: null,
-        highest: null,
-        visible: 0,
-        suppressed: [],
-        missing: [],
-      };
+      gap = noGap(c.stratum);
       strata.set(c.stratum, gap);
     }
     if (c.suppressed === true) {

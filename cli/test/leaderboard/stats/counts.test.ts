@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { poolCounts, wilsonInterval } from "../../../src/leaderboard/stats/counts.ts";
+import { poolCounts, proportionEstimate, wilsonInterval } from "../../../src/leaderboard/stats/counts.ts";
 
 function near(actual: number | undefined, expected: number, tolerance = 1e-4): void {
   assert.ok(
@@ -97,5 +97,20 @@ describe("poolCounts", () => {
       ok: false,
       error: "site x: count tp must be a non-negative integer",
     });
+  });
+});
+
+describe("proportionEstimate", () => {
+  test("is the estimate poolCounts gives for one site, and null where it gives none", () => {
+    for (const counts of [
+      { tp: 90, fp: 30, tn: 250, fn: 30 },
+      { tp: 0, fp: 0, tn: 12, fn: 0 },
+      { tp: 7, fn: 3 },
+    ]) {
+      const pooled = poolCounts([{ site: "s", counts }]);
+      assert.ok(pooled.ok);
+      for (const name of ["sensitivity", "specificity", "accuracy", "ppv", "npv"] as const)
+        assert.equal(proportionEstimate(counts, name), pooled.pooled[name]?.estimate ?? null, name);
+    }
   });
 });
