@@ -19,7 +19,7 @@ import { mkdtemp } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import * as fromSources from "../cli/src/datasets/tree-hash.ts";
+import * as fromSources from "../cli/src/site/tree-hash.ts";
 import { cliBuildOptions } from "./build-options.ts";
 
 const FILES = 400;
@@ -71,7 +71,7 @@ function medperfFoldersHash(dir: string): string {
 /** tree-hash.ts as the CLI ships it: bundled with the worker, as scripts/build.mjs does. */
 async function bundled(): Promise<typeof fromSources> {
   const out = await mkdtemp(join(tmpdir(), "fedeval-bench-bundle-"));
-  const src = resolve(import.meta.dirname, "../cli/src/datasets");
+  const src = resolve(import.meta.dirname, "../cli/src/site");
   await build(
     cliBuildOptions({
       outdir: out,

@@ -21,16 +21,16 @@ import {
   demoContainerConfig,
   demoSite,
   demoSiteKey,
-} from "../cli/src/demo/demo-governance.ts";
+} from "../cli/src/app/demo/demo-governance.ts";
+import { silentLogger } from "../cli/src/base/logger.ts";
+import { parseYaml } from "../cli/src/formats/yaml-source.ts";
+import { toYaml } from "../cli/src/formats/yaml-write.ts";
 import { loadGovernance } from "../cli/src/governance/loader.ts";
 import type { Dataset, Model, Result } from "../cli/src/governance/types.ts";
-import { parseYaml } from "../cli/src/governance/yaml-source.ts";
-import { toYaml } from "../cli/src/governance/yaml-write.ts";
 import { buildLeaderboard } from "../cli/src/leaderboard/build.ts";
-import { histogramAuc } from "../cli/src/leaderboard/stats/histogram.ts";
-import { mulberry32 } from "../cli/src/leaderboard/stats/random.ts";
-import { silentLogger } from "../cli/src/logger.ts";
 import { signResult } from "../cli/src/results/signature.ts";
+import { histogramAuc } from "../cli/src/stats/histogram.ts";
+import { mulberry32 } from "../cli/src/stats/random.ts";
 
 const MODELS = Number(process.argv[2] ?? 100);
 const SITES = Number(process.argv[3] ?? 1000);

@@ -13,17 +13,18 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import Docker from "dockerode";
+import { DEMO_BENCHMARK } from "../cli/src/app/demo/demo-governance.ts";
+import { buildDemoImages } from "../cli/src/app/demo/demo-images.ts";
+import { silentLogger } from "../cli/src/base/logger.ts";
+import { workspace } from "../cli/src/base/workspace.ts";
 import { DEFAULT_LIMITS } from "../cli/src/containers/runner.ts";
 import type { TaskInterface } from "../cli/src/containers/types.ts";
-import { preparedPaths } from "../cli/src/datasets/prepare.ts";
-import { DEMO_BENCHMARK } from "../cli/src/demo/demo-governance.ts";
-import { buildDemoImages } from "../cli/src/demo/demo-images.ts";
-import { containerTask } from "../cli/src/execution/container-task.ts";
-import { runSite } from "../cli/src/execution/run.ts";
-import { createRunner, siteLimits } from "../cli/src/execution/runners.ts";
 import { loadGovernance } from "../cli/src/governance/loader.ts";
-import { silentLogger } from "../cli/src/logger.ts";
-import { workspace } from "../cli/src/workspace.ts";
+import { containerTask } from "../cli/src/site/container-task.ts";
+import { preparedPaths } from "../cli/src/site/prepare.ts";
+import { runSite } from "../cli/src/site/run.ts";
+import { createRunner, siteLimits } from "../cli/src/site/runners.ts";
+import { isolatedDockerRunFlags } from "../cli/test/helpers/docker.ts";
 import {
   DATASET,
   demoImageRefs,
@@ -32,8 +33,7 @@ import {
   removeImages,
   SITE,
   siteWorld,
-} from "../cli/test/execution/site-fixture.ts";
-import { isolatedDockerRunFlags } from "../cli/test/helpers/docker.ts";
+} from "../cli/test/site/site-fixture.ts";
 
 const rounds = Number(process.argv[2] ?? 5);
 const repo = resolve(import.meta.dirname, "..");

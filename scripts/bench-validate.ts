@@ -21,9 +21,9 @@ import {
   demoModel,
   demoSite,
   demoSiteKey,
-} from "../cli/src/demo/demo-governance.ts";
+} from "../cli/src/app/demo/demo-governance.ts";
+import { toYaml } from "../cli/src/formats/yaml-write.ts";
 import type { Dataset, Result } from "../cli/src/governance/types.ts";
-import { toYaml } from "../cli/src/governance/yaml-write.ts";
 import { signResult } from "../cli/src/results/signature.ts";
 import { validateRepository } from "../cli/src/validate/validate-repository.ts";
 

@@ -7,14 +7,14 @@
  *   fedeval never uses at a site (ssh2 for ssh:// engines, gRPC and protobufjs for BuildKit
  *   sessions, tar-fs for build contexts) are left in node_modules and loaded on first use:
  *   bundled, they would cost every `fedeval run` ~0.1 s of loading. The schema validators are
- *   the ones compiled at build time (cli/src/validate/schema-validators.ts is swapped for the
+ *   the ones compiled at build time (cli/src/formats/schema-validators.ts is swapped for the
  *   module standaloneValidatorsModule() writes).
  * - The action (action/dist/index.js, committed): one self-contained file, because the runner
  *   runs it from the repository without node_modules.
  */
 import { fileURLToPath } from "node:url";
 import type { BuildOptions, Plugin } from "esbuild";
-import { standaloneValidatorsModule } from "../cli/src/validate/schema-validators.ts";
+import { standaloneValidatorsModule } from "../cli/src/formats/schema-validators.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 
@@ -31,7 +31,7 @@ function precompiledValidators(): Plugin {
       }));
       b.onLoad({ filter: /.*/, namespace: "precompiled-validators" }, () => {
         contents ??= standaloneValidatorsModule();
-        return { contents, resolveDir: `${repo}cli/src/validate/`, loader: "js" };
+        return { contents, resolveDir: `${repo}cli/src/formats/`, loader: "js" };
       });
     },
   };
@@ -139,7 +139,7 @@ export function cliBuildOptions(options: {
     ...COMMON,
     entryPoints: options.entryPoints ?? {
       cli: `${repo}cli/src/main.ts`,
-      "hash-worker": `${repo}cli/src/datasets/hash-worker.ts`,
+      "hash-worker": `${repo}cli/src/site/hash-worker.ts`,
     },
     outdir: options.outdir,
     splitting: true,

@@ -1,6 +1,6 @@
 /**
  * The compatibility test in `command: validate`: for each model a pull request adds or changes,
- * the model runs on its benchmark's demo dataset (cli/src/execution/compatibility.ts) and the
+ * the model runs on its benchmark's demo dataset (cli/src/site/compatibility.ts) and the
  * metrics go to the job summary. Demo data are public, so their metrics may be shown. A model
  * that fails gets an error annotation on its file.
  */
@@ -8,13 +8,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { type CompatibilityReport, compatibilityTest } from "../../cli/src/execution/compatibility.ts";
-import { createRunner, type RunnerKind } from "../../cli/src/execution/runners.ts";
-import type { FileChange } from "../../cli/src/forge/git-history.ts";
+import type { FileChange } from "../../cli/src/base/git-history.ts";
+import type { Logger } from "../../cli/src/base/logger.ts";
+import { workspace } from "../../cli/src/base/workspace.ts";
 import { classifyPath, paths } from "../../cli/src/governance/layout.ts";
 import type { GovernanceIndex } from "../../cli/src/governance/loader.ts";
-import type { Logger } from "../../cli/src/logger.ts";
-import { workspace } from "../../cli/src/workspace.ts";
+import { type CompatibilityReport, compatibilityTest } from "../../cli/src/site/compatibility.ts";
+import { createRunner, type RunnerKind } from "../../cli/src/site/runners.ts";
 
 export interface CompatibilityOptions {
   index: GovernanceIndex;

@@ -4,9 +4,9 @@
  */
 import { resolve } from "node:path";
 import * as core from "@actions/core";
-import { ExternalError, UserError } from "../../cli/src/errors.ts";
-import type { Logger } from "../../cli/src/logger.ts";
-import { FEDEVAL_VERSION } from "../../cli/src/version.ts";
+import { ExternalError, UserError } from "../../cli/src/base/errors.ts";
+import type { Logger } from "../../cli/src/base/logger.ts";
+import { FEDEVAL_VERSION } from "../../cli/src/base/version.ts";
 import { publishMode } from "./publish-mode.ts";
 import { readPullRequest } from "./pull-request.ts";
 import { runMode } from "./run-mode.ts";

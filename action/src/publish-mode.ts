@@ -3,9 +3,9 @@
  * actions/upload-pages-artifact (the same build as `fedeval leaderboard build`).
  */
 import * as core from "@actions/core";
+import type { Logger } from "../../cli/src/base/logger.ts";
 import { CODEOWNERS_PATH, codeownersState } from "../../cli/src/governance/codeowners.ts";
 import { buildLeaderboard } from "../../cli/src/leaderboard/build.ts";
-import type { Logger } from "../../cli/src/logger.ts";
 import { plural } from "./summary.ts";
 
 export interface PublishModeOptions {

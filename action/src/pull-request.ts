@@ -1,6 +1,6 @@
 /** The pull request a workflow run is about, read from the event payload the runner writes. */
 import { readFile } from "node:fs/promises";
-import { UserError } from "../../cli/src/errors.ts";
+import { UserError } from "../../cli/src/base/errors.ts";
 
 export interface PullRequest {
   number: number;

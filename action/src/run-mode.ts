@@ -7,16 +7,16 @@
  * and the summary is made of counts.
  */
 import * as core from "@actions/core";
+import { UserError } from "../../cli/src/base/errors.ts";
+import type { Logger } from "../../cli/src/base/logger.ts";
+import { workspace } from "../../cli/src/base/workspace.ts";
+import type { CommandIO } from "../../cli/src/commands/io.ts";
 import { outboxApproveCommand } from "../../cli/src/commands/outbox-approve.ts";
 import { planCommand } from "../../cli/src/commands/plan.ts";
 import { runCommand } from "../../cli/src/commands/run.ts";
-import { UserError } from "../../cli/src/errors.ts";
-import { Outbox } from "../../cli/src/execution/outbox.ts";
-import type { RunnerKind } from "../../cli/src/execution/runners.ts";
-import type { CommandIO } from "../../cli/src/io.ts";
-import type { Logger } from "../../cli/src/logger.ts";
 import { chooseSite } from "../../cli/src/results/approval.ts";
-import { workspace } from "../../cli/src/workspace.ts";
+import { Outbox } from "../../cli/src/results/outbox.ts";
+import type { RunnerKind } from "../../cli/src/site/runners.ts";
 import { plural } from "./summary.ts";
 
 export interface RunModeOptions {

@@ -5,13 +5,13 @@
  * approved leaves.
  */
 import * as core from "@actions/core";
-import { acquireSiteLock } from "../../cli/src/execution/lock.ts";
-import { Outbox } from "../../cli/src/execution/outbox.ts";
+import { submitResults } from "../../cli/src/app/submission.ts";
+import { acquireSiteLock } from "../../cli/src/base/lock.ts";
+import type { Logger } from "../../cli/src/base/logger.ts";
+import { workspace } from "../../cli/src/base/workspace.ts";
 import { connect, type ForgeKind } from "../../cli/src/forge/proposal.ts";
-import { submitResults } from "../../cli/src/forge/submission.ts";
-import type { Logger } from "../../cli/src/logger.ts";
 import { chooseSite } from "../../cli/src/results/approval.ts";
-import { workspace } from "../../cli/src/workspace.ts";
+import { Outbox } from "../../cli/src/results/outbox.ts";
 import { cell, plural } from "./summary.ts";
 
 export interface SubmitModeOptions {

@@ -4,7 +4,7 @@
  * Everything that comes from the repository is escaped: file names and messages are written by
  * whoever opened the pull request.
  */
-import type { FileChange } from "../../cli/src/forge/git-history.ts";
+import type { FileChange } from "../../cli/src/base/git-history.ts";
 import { classifyPath } from "../../cli/src/governance/layout.ts";
 import type { GovernanceIndex } from "../../cli/src/governance/loader.ts";
 import type { ValidationReport } from "../../cli/src/validate/validate-repository.ts";

@@ -3,9 +3,9 @@
  * where errors are caught and turned into messages and exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { ExternalError, UserError } from "./errors.ts";
-import type { CommandIO } from "./io.ts";
-import { FEDEVAL_VERSION } from "./version.ts";
+import { ExternalError, UserError } from "./base/errors.ts";
+import { FEDEVAL_VERSION } from "./base/version.ts";
+import type { CommandIO } from "./commands/io.ts";
 import type { Wiring } from "./wiring/context.ts";
 import { wireDemo } from "./wiring/demo.ts";
 import { wireGovernance } from "./wiring/governance.ts";

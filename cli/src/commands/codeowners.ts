@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { CODEOWNERS_PATH, codeownersState } from "../governance/codeowners.ts";
 import { loadGovernance } from "../governance/loader.ts";
-import type { CommandIO } from "../io.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface CodeownersOptions {
   root: string;

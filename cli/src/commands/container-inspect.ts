@@ -3,10 +3,10 @@
  * container_config.yaml or an MLCube mlcube.yaml — per task, what runs and what is mounted where.
  */
 import { resolve } from "node:path";
+import { renderText } from "../base/diagnostics-render.ts";
 import { loadContainerDefinition } from "../containers/definition.ts";
 import type { ContainerDefinition, Mount, TaskInterface } from "../containers/types.ts";
-import type { CommandIO } from "../io.ts";
-import { renderText } from "../validate/render.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface ContainerInspectOptions {
   file: string;

@@ -3,10 +3,11 @@
  * dataset and compares it with the hash recorded when it was prepared and, with `--root`, with
  * the hash registered in the governance repository.
  */
-import { checkDataset } from "../datasets/prepare.ts";
-import { loadSiteGovernance } from "../execution/site-governance.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+
+import { workspace } from "../base/workspace.ts";
+import { checkDataset } from "../site/prepare.ts";
+import { loadSiteGovernance } from "../site/site-governance.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DatasetCheckOptions {
   benchmark: string;

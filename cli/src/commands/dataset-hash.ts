@@ -3,9 +3,9 @@
  * MedPerf `generated_uid`-compatible value (algorithm: schemas/dataset-hash.md).
  */
 import { resolve } from "node:path";
-import { formatBytes } from "../bytes.ts";
-import { type HashProgress, hashDatasetTree } from "../datasets/tree-hash.ts";
-import type { CommandIO } from "../io.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { type HashProgress, hashDatasetTree } from "../site/tree-hash.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DatasetHashOptions {
   dir: string;

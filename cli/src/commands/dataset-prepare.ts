@@ -6,13 +6,13 @@
  */
 import { resolve } from "node:path";
 import type Docker from "dockerode";
-import { formatBytes } from "../bytes.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { workspace } from "../base/workspace.ts";
 import { treeBytes } from "../containers/runner.ts";
-import { prepareDataset } from "../datasets/prepare.ts";
-import { createRunner, type LimitFlags, type RunnerKind, siteLimits } from "../execution/runners.ts";
-import { loadSiteGovernance } from "../execution/site-governance.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+import { prepareDataset } from "../site/prepare.ts";
+import { createRunner, type LimitFlags, type RunnerKind, siteLimits } from "../site/runners.ts";
+import { loadSiteGovernance } from "../site/site-governance.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DatasetPrepareOptions extends LimitFlags {
   benchmark: string;

@@ -6,12 +6,13 @@
  * (by site id or by the requester's login; a team in the allowlist is left to the committee).
  */
 import { join } from "node:path";
-import { UserError } from "../errors.ts";
-import { governanceFileText } from "../execution/governance-file.ts";
-import { gitHistory } from "../forge/git-history.ts";
+import { checkProposal } from "../app/check-proposal.ts";
+import { UserError } from "../base/errors.ts";
+import { gitHistory } from "../base/git-history.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
+import { workspace } from "../base/workspace.ts";
 import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
 import {
-  checkProposal,
   connect,
   describeProposal,
   type ForgeRuntime,
@@ -19,14 +20,13 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
+import { checkValue } from "../formats/schema-registry.ts";
+import { parseYaml, readSourceFile } from "../formats/yaml-source.ts";
 import { approvesWithoutReview } from "../governance/auto-approval.ts";
+import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, requireSlugFlags } from "../governance/layout.ts";
 import type { Benchmark, Dataset } from "../governance/types.ts";
-import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
-import type { CommandIO } from "../io.ts";
-import { checkValue } from "../validate/schema-registry.ts";
-import { FEDEVAL_VERSION } from "../version.ts";
-import { workspace } from "../workspace.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DatasetRegisterOptions extends ForgeSettings {
   benchmark: string;

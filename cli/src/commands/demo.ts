@@ -1,8 +1,8 @@
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runDemo } from "../demo/run-demo.ts";
-import type { CommandIO } from "../io.ts";
+import { runDemo } from "../app/demo/run-demo.ts";
 import type { Leaderboard } from "../leaderboard/types.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DemoCommandOptions {
   dir?: string;

@@ -5,10 +5,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { type Exec, execText } from "../execution/hardware.ts";
-import { runSiteChecks } from "../execution/site-checks.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+import { workspace } from "../base/workspace.ts";
+import { type Exec, execText } from "../site/hardware.ts";
+import { runSiteChecks } from "../site/site-checks.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DoctorOptions {
   site?: string;

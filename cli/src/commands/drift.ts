@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import { UsageError } from "../errors.ts";
-import type { CommandIO } from "../io.ts";
+import { UsageError } from "../base/errors.ts";
 import { collectLeaderboard } from "../leaderboard/build.ts";
 import { fmt } from "../leaderboard/view.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface DriftOptions {
   root: string;

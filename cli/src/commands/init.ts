@@ -1,11 +1,11 @@
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { UserError } from "../errors.ts";
+import { UserError } from "../base/errors.ts";
+import { packageRoot } from "../base/package-root.ts";
 import { CODEOWNERS_PATH, renderCodeowners } from "../governance/codeowners.ts";
 import { SLUG } from "../governance/layout.ts";
 import { loadGovernance } from "../governance/loader.ts";
-import type { CommandIO } from "../io.ts";
-import { packageRoot } from "../package-root.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface InitOptions {
   dir: string;

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import type { CommandIO } from "../io.ts";
 import { buildLeaderboard } from "../leaderboard/build.ts";
 import { EXCLUSION_REASONS } from "../leaderboard/types.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface LeaderboardBuildOptions {
   root: string;

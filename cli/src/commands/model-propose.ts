@@ -5,12 +5,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { checkProposal } from "../app/check-proposal.ts";
+import { UsageError, UserError } from "../base/errors.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
+import { workspace } from "../base/workspace.ts";
 import { loadContainerDefinition } from "../containers/definition.ts";
-import { UsageError, UserError } from "../errors.ts";
-import { governanceFileText } from "../execution/governance-file.ts";
 import { renderPullRequestBody } from "../forge/pr-body.ts";
 import {
-  checkProposal,
   connect,
   describeProposal,
   type ForgeRuntime,
@@ -18,12 +19,11 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
+import { checkValue } from "../formats/schema-registry.ts";
+import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, requireSlugFlags } from "../governance/layout.ts";
 import type { Model } from "../governance/types.ts";
-import type { CommandIO } from "../io.ts";
-import { checkValue } from "../validate/schema-registry.ts";
-import { FEDEVAL_VERSION } from "../version.ts";
-import { workspace } from "../workspace.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface ModelProposeOptions extends ForgeSettings {
   benchmark: string;

@@ -7,16 +7,16 @@
  * only entries it allows are approved; the others stay pending, with the reasons printed.
  */
 import { resolve } from "node:path";
-import { UserError } from "../errors.ts";
-import { Outbox, type OutboxEntry } from "../execution/outbox.ts";
+import { UserError } from "../base/errors.ts";
+import { workspace } from "../base/workspace.ts";
 import { ghLogin } from "../forge/github-auth.ts";
 import { loadGovernance } from "../governance/loader.ts";
 import type { Result } from "../governance/types.ts";
-import type { CommandIO } from "../io.ts";
 import { approvalScreen, approveEntry, checkApprover, chooseSite } from "../results/approval.ts";
+import { Outbox, type OutboxEntry } from "../results/outbox.ts";
 import { signingKeyFor } from "../results/site-keys.ts";
 import { policyHolds, readSitePolicy } from "../results/site-policy.ts";
-import { workspace } from "../workspace.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface OutboxApproveOptions {
   ids: string[];

@@ -5,9 +5,9 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Outbox, type OutboxEntry } from "../execution/outbox.ts";
-import type { CommandIO } from "../io.ts";
-import { type Workspace, workspace } from "../workspace.ts";
+import { type Workspace, workspace } from "../base/workspace.ts";
+import { Outbox, type OutboxEntry } from "../results/outbox.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface OutboxListOptions {
   site?: string;

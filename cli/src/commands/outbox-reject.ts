@@ -3,13 +3,13 @@
  * entry is kept in `outbox/rejected/` (nothing is deleted) and never submitted.
  */
 
-import { UserError } from "../errors.ts";
-import { acquireSiteLock } from "../execution/lock.ts";
-import { Outbox } from "../execution/outbox.ts";
-import { isoSeconds } from "../execution/run-id.ts";
-import type { CommandIO } from "../io.ts";
+import { UserError } from "../base/errors.ts";
+import { acquireSiteLock } from "../base/lock.ts";
+import { isoSeconds } from "../base/run-id.ts";
+import { workspace } from "../base/workspace.ts";
 import { chooseSite } from "../results/approval.ts";
-import { workspace } from "../workspace.ts";
+import { Outbox } from "../results/outbox.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface OutboxRejectOptions {
   id: string;

@@ -4,11 +4,11 @@
  * approved), then what was dropped from the evaluator's output and why. This is where a site
  * person sees metric values before deciding.
  */
-import { UserError } from "../errors.ts";
-import { governanceFileText } from "../execution/governance-file.ts";
+import { UserError } from "../base/errors.ts";
+import { workspace } from "../base/workspace.ts";
+import { governanceFileText } from "../governance/governance-file.ts";
 import { paths } from "../governance/layout.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+import type { CommandIO } from "./io.ts";
 import { outboxEntries } from "./outbox-list.ts";
 
 export interface OutboxShowOptions {

@@ -3,11 +3,12 @@
  * should run, in order, with why; what waits in the outbox; and datasets that cannot run yet.
  * Rules: execution/plan.ts.
  */
-import { Outbox } from "../execution/outbox.ts";
-import { type Plan, planSite } from "../execution/plan.ts";
-import { loadSiteGovernance } from "../execution/site-governance.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+
+import { workspace } from "../base/workspace.ts";
+import { Outbox } from "../results/outbox.ts";
+import { type Plan, planSite } from "../site/plan.ts";
+import { loadSiteGovernance } from "../site/site-governance.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface PlanOptions {
   site: string;

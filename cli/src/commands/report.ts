@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { UserError } from "../errors.ts";
-import { writeFileAtomic } from "../execution/atomic-write.ts";
-import type { CommandIO } from "../io.ts";
+import { writeFileAtomic } from "../base/atomic-write.ts";
+import { UserError } from "../base/errors.ts";
 import { collectLeaderboard, renderReport } from "../leaderboard/build.ts";
 import { loadTemplates } from "../leaderboard/render.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface ReportOptions {
   root: string;

@@ -8,7 +8,8 @@
  * shows the values; the per-triple log files hold the containers' output).
  */
 import type Docker from "dockerode";
-import { runSite, type TripleOutcome } from "../execution/run.ts";
+import { workspace } from "../base/workspace.ts";
+import { runSite, type TripleOutcome } from "../site/run.ts";
 import {
   createRunner,
   dockerClient,
@@ -16,10 +17,9 @@ import {
   type RunnerKind,
   removeLeftoverContainers,
   siteLimits,
-} from "../execution/runners.ts";
-import { loadSiteGovernance } from "../execution/site-governance.ts";
-import type { CommandIO } from "../io.ts";
-import { workspace } from "../workspace.ts";
+} from "../site/runners.ts";
+import { loadSiteGovernance } from "../site/site-governance.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface RunOptions extends LimitFlags {
   site: string;

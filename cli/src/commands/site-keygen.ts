@@ -2,11 +2,11 @@
  * `fedeval site keygen --site S [--id KEYID]`: a new ed25519 signing key for a site. The private
  * key stays in the site workspace (mode 0600); stdout is the entry to add to `sites/S.yaml`.
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
+import { workspace } from "../base/workspace.ts";
 import { SLUG } from "../governance/layout.ts";
-import type { CommandIO } from "../io.ts";
 import { generateSiteKey, siteKeyYaml } from "../results/site-keys.ts";
-import { workspace } from "../workspace.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface SiteKeygenOptions {
   site: string;

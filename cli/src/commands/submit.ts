@@ -3,8 +3,10 @@
  * approved outbox entries → one branch and one pull request per site and run (forge/submission.ts).
  * Exit 0 when every approved entry left (or, in a dry run, would leave); 1 when some were held.
  */
-import { acquireSiteLock } from "../execution/lock.ts";
-import { Outbox } from "../execution/outbox.ts";
+
+import { submitResults } from "../app/submission.ts";
+import { acquireSiteLock } from "../base/lock.ts";
+import { workspace } from "../base/workspace.ts";
 import {
   type Connection,
   connect,
@@ -12,10 +14,9 @@ import {
   type ForgeRuntime,
   type ForgeSettings,
 } from "../forge/proposal.ts";
-import { submitResults } from "../forge/submission.ts";
-import type { CommandIO } from "../io.ts";
 import { chooseSite } from "../results/approval.ts";
-import { workspace } from "../workspace.ts";
+import { Outbox } from "../results/outbox.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface SubmitCommandOptions extends ForgeSettings {
   site?: string;

@@ -1,7 +1,7 @@
-import { UsageError } from "../errors.ts";
-import type { CommandIO } from "../io.ts";
-import { renderAnnotations, renderJson, renderText } from "../validate/render.ts";
+import { renderAnnotations, renderJson, renderText } from "../base/diagnostics-render.ts";
+import { UsageError } from "../base/errors.ts";
 import { validateRepository } from "../validate/validate-repository.ts";
+import type { CommandIO } from "./io.ts";
 
 export interface ValidateCommandOptions {
   root: string;

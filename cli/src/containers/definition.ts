@@ -20,17 +20,17 @@
  *   path per parameter (as MedPerf does), so each parameter gets its own mount.
  */
 import { posix } from "node:path";
-import { compareDiagnostics, type Diagnostic } from "../diagnostics.ts";
-import { UserError } from "../errors.ts";
+import { compareDiagnostics, type Diagnostic } from "../base/diagnostics.ts";
+import { UserError } from "../base/errors.ts";
+import { type RuleId, ruleName } from "../formats/rules.ts";
+import { validateSchema } from "../formats/schema-registry.ts";
 import {
   diagnosticAtPath,
   type PathSegment,
   parseYaml,
   readSourceFile,
   type YamlSource,
-} from "../governance/yaml-source.ts";
-import { type RuleId, ruleName } from "../validate/rules.ts";
-import { validateSchema } from "../validate/schema-registry.ts";
+} from "../formats/yaml-source.ts";
 import type { ContainerDefinition, Mount, TaskInterface } from "./types.ts";
 
 /** Rules of container definitions (FE5xx, in validate/rules.ts). */

@@ -23,7 +23,7 @@ import { posix } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
-import { ExternalError, UserError } from "../errors.ts";
+import { ExternalError, UserError } from "../base/errors.ts";
 import {
   type ContainerRunner,
   describeOutcome,

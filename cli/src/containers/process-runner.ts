@@ -22,7 +22,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { UserError } from "../errors.ts";
+import { UserError } from "../base/errors.ts";
 import {
   type ContainerRunner,
   describeOutcome,

@@ -11,8 +11,8 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { lstat, mkdir, open, readdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
-import { formatBytes } from "../bytes.ts";
-import { ExternalError, UserError } from "../errors.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { ExternalError, UserError } from "../base/errors.ts";
 import type { Mount, TaskInterface } from "./types.ts";
 
 /**

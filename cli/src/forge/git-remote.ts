@@ -11,8 +11,8 @@ import { createHash } from "node:crypto";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
-import { ExternalError, UserError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import { ExternalError, UserError } from "../base/errors.ts";
+import type { Logger } from "../base/logger.ts";
 
 export interface GitRemoteOptions {
   url: string;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { UserError } from "../errors.ts";
+import { UserError } from "../base/errors.ts";
 
 export const GITHUB_API = "https://api.github.com";
 

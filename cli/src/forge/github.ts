@@ -14,9 +14,9 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
-import { ExternalError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
-import { FEDEVAL_VERSION } from "../version.ts";
+import { ExternalError } from "../base/errors.ts";
+import type { Logger } from "../base/logger.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
 
 // the token and host helpers, without Octokit: commands that only read gh's login import them there
 export { GITHUB_API, ghLogin, githubHost, githubToken } from "./github-auth.ts";

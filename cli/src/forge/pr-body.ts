@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import { packageRoot } from "../package-root.ts";
+import { packageRoot } from "../base/package-root.ts";
 
 export type PullRequestKind = "results" | "dataset" | "model";
 

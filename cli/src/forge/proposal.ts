@@ -3,21 +3,17 @@
  * and `model propose`.
  *
  *   connect   clone or fetch the remote into the site workspace; on GitHub, an API client
- *   check     the proposed files on top of the remote's base branch, through the same loader and
- *             cross-file rules as `fedeval validate`, so what the pull request check would refuse
- *             never leaves the machine
+ *   check     (app/check-proposal.ts) the proposed files on top of the remote's base branch
  *   propose   branch (reused when the remote has it), commit only the proposed files, push, then
  *             open or update the pull request (GitHub) or name the compare URL (other forges)
  *
  * Every step can be repeated: a branch the remote already has is checked out and added to, a
  * push of what the remote has is skipped, an open pull request of the branch is updated.
  */
-import type { Diagnostic } from "../diagnostics.ts";
-import { UsageError } from "../errors.ts";
-import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
-import type { Logger } from "../logger.ts";
-import { checkCrossFile } from "../validate/cross-file.ts";
-import type { Workspace } from "../workspace.ts";
+import type { Diagnostic } from "../base/diagnostics.ts";
+import { UsageError } from "../base/errors.ts";
+import type { Logger } from "../base/logger.ts";
+import type { Workspace } from "../base/workspace.ts";
 import { type GovernanceClone, governanceName, openGovernanceClone, originUrl } from "./git-remote.ts";
 import {
   GITHUB_API,
@@ -129,38 +125,6 @@ export async function connect(settings: ForgeSettings, rt: ForgeRuntime): Promis
     await github?.close();
     throw e;
   }
-}
-
-export interface ProposalCheck {
-  /** The remote's governance tree with the proposed files in it. */
-  index: GovernanceIndex;
-  /** Errors in the proposed files, by path. */
-  errors: Map<string, Diagnostic[]>;
-  /** Proposed paths whose content the base branch does not have yet. */
-  differs: Set<string>;
-  /** Warnings in the proposed files. */
-  warnings: Diagnostic[];
-}
-
-/**
- * Checks proposed files on top of the remote's base branch with the validator's loader and
- * cross-file rules. History rules (a suspended model, a changed image) are errors here, as they are
- * for the files a pull request touches.
- */
-export async function checkProposal(
-  clone: GovernanceClone,
-  files: ReadonlyMap<string, string | Buffer>,
-): Promise<ProposalCheck> {
-  await clone.checkoutBase();
-  const differs = new Set(await clone.differsFromBase(files));
-  await clone.writeFiles(files);
-  const changed = new Set(files.keys());
-  const { index, diagnostics } = await loadGovernance(clone.dir);
-  const found = [...diagnostics, ...checkCrossFile(index, { changed })].filter((d) => changed.has(d.file));
-  const errors = new Map<string, Diagnostic[]>();
-  for (const d of found) if (d.severity === "error") errors.set(d.file, [...(errors.get(d.file) ?? []), d]);
-  await clone.checkoutBase();
-  return { index, errors, differs, warnings: found.filter((d) => d.severity === "warning") };
 }
 
 export interface Change {

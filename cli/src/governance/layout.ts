@@ -14,7 +14,7 @@
  * `README.md` and `.gitkeep` are allowed anywhere under the known folders. Anything else under
  * `sites/` or `benchmarks/` is an unknown file, so `../` tricks and typos fail loudly.
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -5,14 +5,20 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Diagnostic } from "../base/diagnostics.ts";
+import { UsageError } from "../base/errors.ts";
 import { parseContainerDefinition } from "../containers/definition.ts";
 import type { ContainerDefinition } from "../containers/types.ts";
-import type { Diagnostic } from "../diagnostics.ts";
-import { UsageError } from "../errors.ts";
-import { validateSchema } from "../validate/schema-registry.ts";
+import { validateSchema } from "../formats/schema-registry.ts";
+import {
+  diagnosticAt,
+  diagnosticAtPath,
+  parseYaml,
+  readSourceFile,
+  type YamlSource,
+} from "../formats/yaml-source.ts";
 import { classifyPath, GOVERNANCE_FOLDERS, type GovernancePath } from "./layout.ts";
 import type { Benchmark, Dataset, Model, Result, Site } from "./types.ts";
-import { diagnosticAt, diagnosticAtPath, parseYaml, readSourceFile, type YamlSource } from "./yaml-source.ts";
 
 export interface Entry<T> {
   /** Path relative to the governance root. */

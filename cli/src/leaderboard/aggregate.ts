@@ -23,8 +23,6 @@
 import { classifyPath } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, MetricSpec, Model, Result } from "../governance/types.ts";
-import { checkResultSignature } from "../results/signature.ts";
-import { staleness } from "../results/staleness.ts";
 import {
   drawPool,
   poolMetric,
@@ -33,13 +31,15 @@ import {
   type SiteInput,
   siteInterval,
   usableSites,
-} from "./pooling.ts";
-import { driftAlerts } from "./stats/drift.ts";
-import { caseWeightedMean } from "./stats/mean.ts";
-import { bootstrapRanks, type RankInput } from "./stats/ranks.ts";
-import { isBetter } from "./stats/shared.ts";
-import { siteSpread } from "./stats/spread.ts";
-import { noGap, type SubgroupCellValue, subgroupGaps } from "./stats/subgroups.ts";
+} from "../results/pooling.ts";
+import { checkResultSignature } from "../results/signature.ts";
+import { staleness } from "../results/staleness.ts";
+import { driftAlerts } from "../stats/drift.ts";
+import { caseWeightedMean } from "../stats/mean.ts";
+import { bootstrapRanks, type RankInput } from "../stats/ranks.ts";
+import { isBetter } from "../stats/shared.ts";
+import { siteSpread } from "../stats/spread.ts";
+import { noGap, type SubgroupCellValue, subgroupGaps } from "../stats/subgroups.ts";
 import {
   type BenchmarkBoard,
   type CellBoard,

@@ -5,10 +5,10 @@
  */
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UserError } from "../errors.ts";
+import { UserError } from "../base/errors.ts";
+import type { Logger } from "../base/logger.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
-import type { Logger } from "../logger.ts";
-import { FEDEVAL_VERSION } from "../version.ts";
 import { aggregateBenchmark, LEVEL, RANK_REPLICATES, RANK_SEED } from "./aggregate.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import { governanceCommit, resultHistory } from "./history.ts";

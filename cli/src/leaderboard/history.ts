@@ -5,11 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { simpleGit } from "simple-git";
-import { ExternalError, UsageError } from "../errors.ts";
+import { ExternalError, UsageError } from "../base/errors.ts";
+import { validateSchema } from "../formats/schema-registry.ts";
+import { parseYaml } from "../formats/yaml-source.ts";
 import { classifyPath } from "../governance/layout.ts";
 import type { Result } from "../governance/types.ts";
-import { parseYaml } from "../governance/yaml-source.ts";
-import { validateSchema } from "../validate/schema-registry.ts";
 import type { HistoricResult } from "./aggregate.ts";
 
 export interface BuildCommit {

@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import { packageRoot } from "../package-root.ts";
+import { packageRoot } from "../base/package-root.ts";
 
 export interface Templates {
   index: Handlebars.TemplateDelegate;

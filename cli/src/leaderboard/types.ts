@@ -4,7 +4,8 @@
  * a page shows is always in the JSON too. Absent values are `null`, never missing fields.
  */
 import type { AssociationStatus, MetricGroup, Pooling } from "../governance/types.ts";
-import type { Direction } from "./stats/shared.ts";
+import type { Pooled } from "../results/pooling.ts";
+import type { Direction } from "../stats/shared.ts";
 
 export type SignatureStatus = "verified" | "unsigned" | "invalid";
 
@@ -135,24 +136,7 @@ export interface ModelBoard {
   efficiency: EfficiencyBoard;
 }
 
-export interface Pooled {
-  method: Pooling;
-  /** The τ² estimator (REML, as metafor's default) when there is a τ², else null. */
-  estimator: "DL" | "REML" | null;
-  estimate: number;
-  ci_low: number | null;
-  ci_high: number | null;
-  /**
-   * Heterogeneity between sites: for `meta`, of the meta-analysis; for `histogram`, of a
-   * meta-analysis of each site's AUC with its Hanley–McNeil SE. Null for other methods and for
-   * one site.
-   */
-  tau2: number | null;
-  i2: number | null;
-  q: number | null;
-  k: number;
-  n: number;
-}
+export type { Pooled };
 
 export interface SiteValueRef {
   site: string;

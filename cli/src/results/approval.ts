@@ -6,13 +6,13 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError, UserError } from "../errors.ts";
-import { governanceFileText } from "../execution/governance-file.ts";
-import type { OutboxEntry } from "../execution/outbox.ts";
-import { isoSeconds } from "../execution/run-id.ts";
+import { UsageError, UserError } from "../base/errors.ts";
+import { isoSeconds } from "../base/run-id.ts";
+import type { Workspace } from "../base/workspace.ts";
+import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, SLUG } from "../governance/layout.ts";
 import type { Result, Site } from "../governance/types.ts";
-import type { Workspace } from "../workspace.ts";
+import type { OutboxEntry } from "./outbox.ts";
 import { signingBytes, signResult } from "./signature.ts";
 import type { SigningKey } from "./site-keys.ts";
 

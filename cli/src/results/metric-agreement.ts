@@ -13,9 +13,9 @@
  * - Either must not hold more cases than the result (or subgroup cell) reports.
  */
 import type { MetricSpec, MetricValue } from "../governance/types.ts";
-import { proportionOf } from "../leaderboard/pooling.ts";
-import { poolCounts } from "../leaderboard/stats/counts.ts";
-import { histogramAuc, type ScoreHistogram } from "../leaderboard/stats/histogram.ts";
+import { poolCounts } from "../stats/counts.ts";
+import { histogramAuc, type ScoreHistogram } from "../stats/histogram.ts";
+import { proportionOf } from "./pooling.ts";
 
 /** Rounding allowed in a reported value: values given to two decimals agree. */
 export const VALUE_TOLERANCE = 0.005;

@@ -10,10 +10,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { UserError } from "../errors.ts";
-import { isoSeconds } from "../execution/run-id.ts";
+import { UserError } from "../base/errors.ts";
+import { isoSeconds } from "../base/run-id.ts";
+import { toYaml } from "../formats/yaml-write.ts";
 import type { Site, SiteKey } from "../governance/types.ts";
-import { toYaml } from "../governance/yaml-write.ts";
 
 /** The key id pattern of `schemas/site.schema.json`. */
 const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -15,10 +15,10 @@
  * The policy lives at the site, not in the governance repository: it is the data owner's
  * decision, and nobody else can widen it through a pull request.
  */
-import { UserError } from "../errors.ts";
-import type { OutboxEntry } from "../execution/outbox.ts";
-import { parseYaml, readSourceFile } from "../governance/yaml-source.ts";
-import { validateSchema } from "../validate/schema-registry.ts";
+import { UserError } from "../base/errors.ts";
+import { validateSchema } from "../formats/schema-registry.ts";
+import { parseYaml, readSourceFile } from "../formats/yaml-source.ts";
+import type { OutboxEntry } from "./outbox.ts";
 
 export interface SitePolicy {
   schema: "fedeval/site-policy@1";

@@ -7,7 +7,9 @@
  * elsewhere, so `main` stays valid after a committee bumps or suspends, while no new file may be
  * added in that state.
  */
-import type { Diagnostic } from "../diagnostics.ts";
+import type { Diagnostic } from "../base/diagnostics.ts";
+import { type RuleId, ruleName } from "../formats/rules.ts";
+import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../formats/yaml-source.ts";
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, Entry, GovernanceIndex } from "../governance/loader.ts";
 import type {
@@ -18,10 +20,8 @@ import type {
   Model,
   Result,
 } from "../governance/types.ts";
-import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../governance/yaml-source.ts";
 import { metricDisagreement } from "../results/metric-agreement.ts";
 import { checkResultSignature } from "../results/signature.ts";
-import { type RuleId, ruleName } from "./rules.ts";
 
 export interface CrossFileOptions {
   /** Files a change touches (`--changed-since`): history rules are errors in these, warnings elsewhere. */

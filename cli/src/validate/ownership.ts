@@ -14,14 +14,14 @@
  * themselves to a committee and use it in the same change); new files fall back to the new text.
  * Paths outside sites/ and benchmarks/ are left to CODEOWNERS and branch protection.
  */
-import type { Diagnostic } from "../diagnostics.ts";
-import type { FileChange, GitHistory } from "../forge/git-history.ts";
+import type { Diagnostic } from "../base/diagnostics.ts";
+import type { FileChange, GitHistory } from "../base/git-history.ts";
+import { ruleName } from "../formats/rules.ts";
+import { diagnosticAt, diagnosticAtPath, parseYaml } from "../formats/yaml-source.ts";
 import { approvesWithoutReview } from "../governance/auto-approval.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
 import type { Entry, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
-import { diagnosticAt, diagnosticAtPath, parseYaml } from "../governance/yaml-source.ts";
-import { ruleName } from "./rules.ts";
 
 export interface Author {
   login: string;

@@ -2,8 +2,8 @@
  * `fedeval validate` as a library function: load, check schemas and cross-file rules, optionally
  * restrict the report to a change and check its author's ownership.
  */
-import { compareDiagnostics, type Diagnostic } from "../diagnostics.ts";
-import { type FileChange, type GitHistory, gitHistory } from "../forge/git-history.ts";
+import { compareDiagnostics, type Diagnostic } from "../base/diagnostics.ts";
+import { type FileChange, type GitHistory, gitHistory } from "../base/git-history.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 import { checkCrossFile } from "./cross-file.ts";
 import { type Author, checkOwnership } from "./ownership.ts";

@@ -5,13 +5,13 @@
  * so (`comparable_with`), so an unbumped change would silently mix incomparable results.
  * Checked on a change (`validate --changed-since`), against the file at the base revision.
  */
-import type { Diagnostic } from "../diagnostics.ts";
-import type { FileChange, GitHistory } from "../forge/git-history.ts";
+import type { Diagnostic } from "../base/diagnostics.ts";
+import type { FileChange, GitHistory } from "../base/git-history.ts";
+import { ruleName } from "../formats/rules.ts";
+import { diagnosticAtPath, parseYaml } from "../formats/yaml-source.ts";
 import { classifyPath } from "../governance/layout.ts";
 import type { GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, MetricSpec } from "../governance/types.ts";
-import { diagnosticAtPath, parseYaml } from "../governance/yaml-source.ts";
-import { ruleName } from "./rules.ts";
 
 /** What in a metric's definition changes what its values mean (titles and descriptions do not). */
 function meaning(m: MetricSpec): string {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CommandIO } from "../io.ts";
+import type { CommandIO } from "../commands/io.ts";
 
 /** What a wiring module gets: the program to add commands to, the IO, and how to set the exit code. */
 export interface WiringContext {

@@ -12,12 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK, type DemoImages } from "../../src/demo/demo-governance.ts";
-import { demoProcessImages } from "../../src/demo/demo-images.ts";
-import { saveProcessEntrypoints } from "../../src/execution/runners.ts";
-import { toYaml } from "../../src/governance/yaml-write.ts";
-import { addModel, commitAll, demoRepository, rawExport } from "../execution/site-fixture.ts";
+import { DEMO_BENCHMARK, type DemoImages } from "../../src/app/demo/demo-governance.ts";
+import { demoProcessImages } from "../../src/app/demo/demo-images.ts";
+import { toYaml } from "../../src/formats/yaml-write.ts";
+import { saveProcessEntrypoints } from "../../src/site/runners.ts";
 import { writeTree } from "../helpers/governance-tree.ts";
+import { addModel, commitAll, demoRepository, rawExport } from "../site/site-fixture.ts";
 import { runAction } from "./action-runner.ts";
 
 const B = `benchmarks/${DEMO_BENCHMARK}`;

@@ -11,19 +11,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { build } from "esbuild";
+import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
+import { demoProcessImages } from "../../src/app/demo/demo-images.ts";
+import { workspace } from "../../src/base/workspace.ts";
 import { datasetPrepareCommand } from "../../src/commands/dataset-prepare.ts";
-import { readLocalDataset } from "../../src/datasets/prepare.ts";
-import { hashDatasetTree } from "../../src/datasets/tree-hash.ts";
-import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
-import { demoProcessImages } from "../../src/demo/demo-images.ts";
-import type { OutboxEntry } from "../../src/execution/outbox.ts";
-import { saveProcessEntrypoints } from "../../src/execution/runners.ts";
-import { toYaml } from "../../src/governance/yaml-write.ts";
-import { bufferIO } from "../../src/io.ts";
-import { workspace } from "../../src/workspace.ts";
-import { DATASET, demoRepository, rawExport, registerDataset, SITE } from "../execution/site-fixture.ts";
+import { bufferIO } from "../../src/commands/io.ts";
+import { toYaml } from "../../src/formats/yaml-write.ts";
+import type { OutboxEntry } from "../../src/results/outbox.ts";
+import { readLocalDataset } from "../../src/site/prepare.ts";
+import { saveProcessEntrypoints } from "../../src/site/runners.ts";
+import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { git, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { installDemoKey, OWNER } from "../helpers/site-workspace.ts";
+import { DATASET, demoRepository, rawExport, registerDataset, SITE } from "../site/site-fixture.ts";
 import { REPO, runAction } from "./action-runner.ts";
 
 /** What the runner's environment holds on a site's machine (FEDEVAL_HOME, a git identity). */
@@ -176,7 +176,7 @@ describe("action bundle: dataset hashing", () => {
     const entry = join(work, "entry.ts");
     await writeFile(
       entry,
-      `import { hashDatasetTree } from ${JSON.stringify(join(REPO, "cli/src/datasets/tree-hash.ts"))};
+      `import { hashDatasetTree } from ${JSON.stringify(join(REPO, "cli/src/site/tree-hash.ts"))};
 process.stdout.write(JSON.stringify(await hashDatasetTree(process.argv[2], { workers: 2 })));\n`,
     );
     const outfile = join(work, "dist", "index.js");

@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { COMMANDS } from "../../../action/src/main.ts";
 import { initCommand } from "../../src/commands/init.ts";
-import { bufferIO } from "../../src/io.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const TEMPLATES = join(REPO, "templates/workflows");

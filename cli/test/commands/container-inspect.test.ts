@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
+import { UserError } from "../../src/base/errors.ts";
 import { containerInspectCommand } from "../../src/commands/container-inspect.ts";
-import { UserError } from "../../src/errors.ts";
-import { bufferIO } from "../../src/io.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 
 const fixtures = resolve(import.meta.dirname, "../fixtures/containers");
 const medperf = join(fixtures, "medperf");

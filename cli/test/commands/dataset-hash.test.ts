@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { datasetHashCommand } from "../../src/commands/dataset-hash.ts";
-import { bufferIO } from "../../src/io.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 
 /** The test vector of schemas/dataset-hash.md, under `<tmp>/site/prepared`. */
 async function vectorDataset(): Promise<string> {

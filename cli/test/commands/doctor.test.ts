@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
+import { workspace } from "../../src/base/workspace.ts";
 import { doctorCommand } from "../../src/commands/doctor.ts";
-import type { Exec } from "../../src/execution/hardware.ts";
-import { bufferIO } from "../../src/io.ts";
-import { workspace } from "../../src/workspace.ts";
+import { bufferIO } from "../../src/commands/io.ts";
+import type { Exec } from "../../src/site/hardware.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 
 const { docker, skip } = await dockerForTests();

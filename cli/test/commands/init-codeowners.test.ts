@@ -3,11 +3,11 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { UserError } from "../../src/base/errors.ts";
 import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { initCommand } from "../../src/commands/init.ts";
-import { UserError } from "../../src/errors.ts";
-import { governanceFileText } from "../../src/execution/governance-file.ts";
-import { bufferIO } from "../../src/io.ts";
+import { bufferIO } from "../../src/commands/io.ts";
+import { governanceFileText } from "../../src/governance/governance-file.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 

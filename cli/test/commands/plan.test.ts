@@ -3,9 +3,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import { planCommand } from "../../src/commands/plan.ts";
-import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
-import { bufferIO } from "../../src/io.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 
 test("plan says which datasets cannot run and why, and warns about files that did not load", async () => {

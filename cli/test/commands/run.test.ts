@@ -10,9 +10,10 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
 import { cliBuildOptions } from "../../../scripts/build-options.ts";
+import type { DemoImages } from "../../src/app/demo/demo-governance.ts";
+import { buildDemoImages } from "../../src/app/demo/demo-images.ts";
 import { buildNodeImage } from "../../src/containers/node-image.ts";
-import type { DemoImages } from "../../src/demo/demo-governance.ts";
-import { buildDemoImages } from "../../src/demo/demo-images.ts";
+import { containersLabelled, dockerForTests } from "../helpers/docker.ts";
 import {
   addModel,
   DATASET,
@@ -25,8 +26,7 @@ import {
   type SiteWorld,
   SLOW_MODEL,
   siteWorld,
-} from "../execution/site-fixture.ts";
-import { containersLabelled, dockerForTests } from "../helpers/docker.ts";
+} from "../site/site-fixture.ts";
 
 const { docker, skip } = await dockerForTests();
 const repo = resolve(import.meta.dirname, "../../..");

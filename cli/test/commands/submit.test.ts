@@ -3,16 +3,16 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
+import { ExternalError } from "../../src/base/errors.ts";
+import { acquireSiteLock } from "../../src/base/lock.ts";
+import { workspace } from "../../src/base/workspace.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import { outboxApproveCommand } from "../../src/commands/outbox-approve.ts";
 import { outboxRejectCommand } from "../../src/commands/outbox-reject.ts";
 import { type SubmitCommandOptions, submitCommand } from "../../src/commands/submit.ts";
-import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
-import { ExternalError } from "../../src/errors.ts";
-import { governanceFileText } from "../../src/execution/governance-file.ts";
-import { acquireSiteLock } from "../../src/execution/lock.ts";
+import { governanceFileText } from "../../src/governance/governance-file.ts";
 import type { Result } from "../../src/governance/types.ts";
-import { bufferIO } from "../../src/io.ts";
-import { workspace } from "../../src/workspace.ts";
 import {
   branchFiles,
   git,

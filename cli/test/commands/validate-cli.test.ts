@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { DEMO_BENCHMARK } from "../../src/demo/demo-governance.ts";
+import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");

@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
+import { UserError } from "../../src/base/errors.ts";
 import {
   loadContainerDefinition,
   parseContainerDefinition,
   splitShellWords,
 } from "../../src/containers/definition.ts";
 import type { ContainerDefinition, TaskInterface } from "../../src/containers/types.ts";
-import { UserError } from "../../src/errors.ts";
-import { parseYaml } from "../../src/governance/yaml-source.ts";
-import { checkValue, SCHEMAS } from "../../src/validate/schema-registry.ts";
+import { checkValue, SCHEMAS } from "../../src/formats/schema-registry.ts";
+import { parseYaml } from "../../src/formats/yaml-source.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const fixtures = join(repoRoot, "cli/test/fixtures/containers");

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { parseByteSize } from "../../src/bytes.ts";
+import { parseByteSize } from "../../src/base/bytes.ts";
+import { ExternalError, UserError } from "../../src/base/errors.ts";
 import { DockerRunner, deviceRequests, parseGpus } from "../../src/containers/docker-runner.ts";
 import { buildNodeImage, NODE_IN_IMAGE } from "../../src/containers/node-image.ts";
 import {
@@ -16,7 +17,6 @@ import {
   type TaskRunRequest,
 } from "../../src/containers/runner.ts";
 import type { TaskInterface } from "../../src/containers/types.ts";
-import { ExternalError, UserError } from "../../src/errors.ts";
 import { containersLabelled, dockerForTests, serveTinyImage, testRunLabel } from "../helpers/docker.ts";
 
 const { docker, skip } = await dockerForTests();

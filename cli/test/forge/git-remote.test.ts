@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { memoryLogger } from "../../src/base/logger.ts";
+import { workspace } from "../../src/base/workspace.ts";
 import { GitRemoteError, governanceName, openGovernanceClone } from "../../src/forge/git-remote.ts";
 import { compareUrl } from "../../src/forge/proposal.ts";
-import { memoryLogger } from "../../src/logger.ts";
-import { workspace } from "../../src/workspace.ts";
 import {
   branchFiles,
   git,

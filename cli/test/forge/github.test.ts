@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ExternalError, UserError } from "../../src/errors.ts";
+import { ExternalError, UserError } from "../../src/base/errors.ts";
+import { memoryLogger } from "../../src/base/logger.ts";
 import {
   type GitHubForge,
   githubForge,
@@ -12,7 +13,6 @@ import {
   githubToken,
   type PullRequestSpec,
 } from "../../src/forge/github.ts";
-import { memoryLogger } from "../../src/logger.ts";
 import { type FakeGitHub, startConnectProxy, startFakeGitHub } from "../helpers/github-server.ts";
 
 const SPEC: PullRequestSpec = {

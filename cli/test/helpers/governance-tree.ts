@@ -14,7 +14,7 @@ import {
   demoBenchmark,
   demoGovernanceFiles,
   demoSiteKey,
-} from "../../src/demo/demo-governance.ts";
+} from "../../src/app/demo/demo-governance.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 

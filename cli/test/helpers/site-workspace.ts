@@ -1,10 +1,10 @@
 /** A site workspace for tests: the demo site key installed, pending outbox entries. */
 import { mkdir, writeFile } from "node:fs/promises";
-import { DEMO_SITES, demoSiteKey } from "../../src/demo/demo-governance.ts";
-import { Outbox, type OutboxEntry, outboxEntryId } from "../../src/execution/outbox.ts";
+import { DEMO_SITES, demoSiteKey } from "../../src/app/demo/demo-governance.ts";
+import { workspace } from "../../src/base/workspace.ts";
 import type { Result } from "../../src/governance/types.ts";
 import type { PendingResult } from "../../src/results/build-result.ts";
-import { workspace } from "../../src/workspace.ts";
+import { Outbox, type OutboxEntry, outboxEntryId } from "../../src/results/outbox.ts";
 import { testDataset, testResult } from "./governance-tree.ts";
 
 export const SITE = "north-general";

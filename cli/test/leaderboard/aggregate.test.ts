@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
+import { memoryLogger } from "../../src/base/logger.ts";
+import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Model, Result } from "../../src/governance/types.ts";
-import { toYaml } from "../../src/governance/yaml-write.ts";
 import { collectLeaderboard } from "../../src/leaderboard/build.ts";
-import { poolCounts } from "../../src/leaderboard/stats/counts.ts";
-import { histogramAuc, poolHistograms, sumHistograms } from "../../src/leaderboard/stats/histogram.ts";
-import { metaAnalysis } from "../../src/leaderboard/stats/meta.ts";
-import { bootstrapRanks } from "../../src/leaderboard/stats/ranks.ts";
 import type { BenchmarkBoard, ModelBoard } from "../../src/leaderboard/types.ts";
-import { memoryLogger } from "../../src/logger.ts";
+import { poolCounts } from "../../src/stats/counts.ts";
+import { histogramAuc, poolHistograms, sumHistograms } from "../../src/stats/histogram.ts";
+import { metaAnalysis } from "../../src/stats/meta.ts";
+import { bootstrapRanks } from "../../src/stats/ranks.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import {

@@ -7,12 +7,12 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import leaderboardSchema from "../../../schemas/leaderboard.schema.json" with { type: "json" };
+import { DEMO_SITES, demoSite, demoSiteKey } from "../../src/app/demo/demo-governance.ts";
+import { UserError } from "../../src/base/errors.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import { leaderboardBuildCommand } from "../../src/commands/leaderboard-build.ts";
-import { DEMO_SITES, demoSite, demoSiteKey } from "../../src/demo/demo-governance.ts";
-import { UserError } from "../../src/errors.ts";
+import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Model } from "../../src/governance/types.ts";
-import { toYaml } from "../../src/governance/yaml-write.ts";
-import { bufferIO } from "../../src/io.ts";
 import type { Leaderboard } from "../../src/leaderboard/types.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import {

@@ -3,9 +3,9 @@ import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { UsageError, UserError } from "../../src/base/errors.ts";
 import { driftCommand } from "../../src/commands/drift.ts";
-import { UsageError, UserError } from "../../src/errors.ts";
-import { bufferIO } from "../../src/io.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import type { DriftBoard } from "../../src/leaderboard/types.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import {

@@ -4,11 +4,16 @@
  * its histogram's AUC, its sensitivity its counts'), signed with the demo site keys.
  */
 import { execFileSync } from "node:child_process";
-import { DEMO_MODELS, DEMO_SITES, demoGovernanceFiles, demoSiteKey } from "../../src/demo/demo-governance.ts";
-import { governanceFileText } from "../../src/execution/governance-file.ts";
+import {
+  DEMO_MODELS,
+  DEMO_SITES,
+  demoGovernanceFiles,
+  demoSiteKey,
+} from "../../src/app/demo/demo-governance.ts";
+import { governanceFileText } from "../../src/governance/governance-file.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
-import { histogramAuc } from "../../src/leaderboard/stats/histogram.ts";
 import { signResult } from "../../src/results/signature.ts";
+import { histogramAuc } from "../../src/stats/histogram.ts";
 import { TEST_IMAGES, testDataset, testResult, writeTree } from "../helpers/governance-tree.ts";
 
 export const BENCHMARK = "pleural-effusion-demo";

@@ -3,9 +3,9 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { UserError } from "../../src/base/errors.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import { reportCommand } from "../../src/commands/report.ts";
-import { UserError } from "../../src/errors.ts";
-import { bufferIO } from "../../src/io.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import { BENCHMARK, commitAll, git, makeBoardTree, result, resultFile, resultPath } from "./fixture.ts";
 

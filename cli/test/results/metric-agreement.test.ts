@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MetricSpec, MetricValue } from "../../src/governance/types.ts";
-import { histogramAuc } from "../../src/leaderboard/stats/histogram.ts";
-import { mulberry32 } from "../../src/leaderboard/stats/random.ts";
 import { readEvaluatorOutput } from "../../src/results/build-result.ts";
 import { metricDisagreement, tiedPairShare } from "../../src/results/metric-agreement.ts";
+import { histogramAuc } from "../../src/stats/histogram.ts";
+import { mulberry32 } from "../../src/stats/random.ts";
 import { demoBenchmark, TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const auc: MetricSpec = { id: "auc", group: "accuracy", direction: "higher", pooling: "histogram" };

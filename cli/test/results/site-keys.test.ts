@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { DEMO_SITES, demoSite } from "../../src/app/demo/demo-governance.ts";
+import { UserError } from "../../src/base/errors.ts";
+import { bufferIO } from "../../src/commands/io.ts";
 import { siteKeygenCommand } from "../../src/commands/site-keygen.ts";
-import { DEMO_SITES, demoSite } from "../../src/demo/demo-governance.ts";
-import { UserError } from "../../src/errors.ts";
+import { checkValue } from "../../src/formats/schema-registry.ts";
 import type { Result, Site } from "../../src/governance/types.ts";
-import { bufferIO } from "../../src/io.ts";
 import { checkResultSignature, signResult } from "../../src/results/signature.ts";
 import { generateSiteKey, readPrivateKey, signingKeyFor, siteKeyYaml } from "../../src/results/site-keys.ts";
-import { checkValue } from "../../src/validate/schema-registry.ts";
 import { testDataset, testResult } from "../helpers/governance-tree.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "fedeval-keys-"));

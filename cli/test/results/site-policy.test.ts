@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
 import schema from "../../../schemas/site-policy.schema.json" with { type: "json" };
-import { UserError } from "../../src/errors.ts";
+import { UserError } from "../../src/base/errors.ts";
 import { policyHolds, readSitePolicy, type SitePolicy } from "../../src/results/site-policy.ts";
 import { NOW, pendingEntry } from "../helpers/site-workspace.ts";
 

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { parseYaml } from "../../src/governance/yaml-source.ts";
-import { checkValue, type SchemaKind, validateSchema } from "../../src/validate/schema-registry.ts";
+import { checkValue, type SchemaKind, validateSchema } from "../../src/formats/schema-registry.ts";
+import { parseYaml } from "../../src/formats/yaml-source.ts";
 
 const KINDS = ["site", "benchmark", "model", "dataset", "result"] as const satisfies readonly SchemaKind[];
 const root = new URL("../fixtures/schemas/", import.meta.url);

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkValue, SCHEMAS, type SchemaKind } from "../../src/validate/schema-registry.ts";
+import { checkValue, SCHEMAS, type SchemaKind } from "../../src/formats/schema-registry.ts";
 import { type Schema, walkSchema } from "../helpers/schema-walk.ts";
 
 const KINDS = ["site", "benchmark", "model", "dataset", "result"] as const satisfies readonly SchemaKind[];

@@ -1,0 +1,415 @@
+/**
+ * `fedeval run`: executes a site's plan. Per (benchmark, model, dataset) triple: check the prepared
+ * data against its registered hash and the images against their pins, run `infer` with the model
+ * and `evaluate` with the evaluator, keep only the benchmark's declared metrics from results.yaml
+ * (build-result.ts: dropped fields are reported by path, never by value), record provenance, and
+ * add a pending result to the site's outbox atomically. Nothing leaves the machine.
+ *
+ * - One run at a time per site workspace (lock.ts), held while planning and running.
+ * - A triple that fails never stops the others; an unreachable Docker Engine stops the run.
+ * - A failed model gives a `partial` result (every metric null, reason `model-error`) only with
+ *   `ignoreModelErrors`; a failed evaluator never gives a result.
+ * - Abort (Ctrl-C): the running container is killed and removed, no further triple starts, and no
+ *   result of the interrupted triple is written. Since outbox entries are written whole or not at
+ *   all, a new run resumes with the triples that have none.
+ * - Privacy: nothing this module reports (outcomes, logger lines) contains a metric value, a
+ *   statistic or a container's output. Values are seen with `fedeval outbox show`; container
+ *   output stays in the per-triple log file under `runs/<run-id>/`.
+ */
+import { appendFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ExternalError, UserError } from "../base/errors.ts";
+import { gitText } from "../base/git.ts";
+import { acquireSiteLock, type LockOptions } from "../base/lock.ts";
+import type { Logger } from "../base/logger.ts";
+import { isoSeconds, newRunId } from "../base/run-id.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
+import type { SiteWorkspace } from "../base/workspace.ts";
+import { type ContainerRunner, ImageRefusedError, type ResolvedImage } from "../containers/runner.ts";
+import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
+import type { Benchmark, Result } from "../governance/types.ts";
+import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../results/build-result.ts";
+import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
+import { inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
+import { describeHardware, type Hardware } from "./hardware.ts";
+import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
+import { caseCount, readLocalDataset } from "./prepare.ts";
+import { pullProgress, type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
+import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
+
+export interface RunRequest {
+  index: GovernanceIndex;
+  site: string;
+  benchmark?: string;
+  model?: string;
+  runner: ContainerRunner;
+  limits: SiteLimits;
+  ignoreModelErrors?: boolean;
+  workspace: SiteWorkspace;
+  logger: Logger;
+  now?: () => Date;
+  signal?: AbortSignal;
+  /** Default: describeHardware, naming GPUs when the run asked for them. */
+  hardware?: () => Promise<Hardware>;
+  lock?: LockOptions;
+  /** Removes containers a killed run of this workspace left (docker runner); called once the lock is held. */
+  removeLeftovers?: () => Promise<number>;
+  /** Called as each triple ends, in plan order (for progress output). */
+  onTriple?: (outcome: TripleOutcome, index: number, total: number) => void;
+}
+
+export type TripleStatus = "ok" | "partial" | "failed" | "interrupted";
+
+export interface TripleOutcome {
+  benchmark: string;
+  model: string;
+  dataset: string;
+  status: TripleStatus;
+  /** One line; never a value or a container's output. */
+  message: string;
+  /** The outbox entry written (ok, partial). */
+  entry?: string;
+  /** How many fields of results.yaml were dropped. */
+  dropped: number;
+  logFile: string;
+}
+
+export interface RunReport {
+  runId: string;
+  governanceCommit: string;
+  plan: Plan;
+  outcomes: TripleOutcome[];
+  interrupted: boolean;
+  /** The pid of a killed run whose stale lock was taken over. */
+  tookOverLockFrom?: number;
+  /** Containers left by a killed run and removed before this one started. */
+  leftoversRemoved: number;
+}
+
+/** Runs the site's plan; throws only for what stops every triple (lock, git, Docker Engine). */
+export async function runSite(req: RunRequest): Promise<RunReport> {
+  const now = req.now ?? (() => new Date());
+  const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
+  try {
+    const outbox = new Outbox(req.workspace.outbox);
+    // independent: git, the Docker Engine, the outbox folder (all settle before the lock is released)
+    const [governanceCommit, leftoversRemoved, entries] = await settled([
+      governanceCommitOf(req.index.root),
+      req.removeLeftovers?.() ?? 0,
+      outbox.listWithSent(),
+    ] as const);
+    const plan = await planSite({
+      index: req.index,
+      site: req.site,
+      workspace: req.workspace,
+      outbox: entries,
+      benchmark: req.benchmark,
+      model: req.model,
+    });
+    const runId = newRunId(now());
+    const report: RunReport = {
+      runId,
+      governanceCommit,
+      plan,
+      outcomes: [],
+      interrupted: false,
+      tookOverLockFrom: lock.tookOverFrom,
+      leftoversRemoved,
+    };
+    if (!plan.triples.length) return report;
+    const context: RunContext = {
+      req,
+      now,
+      runId,
+      governanceCommit,
+      outbox,
+      hardware: await (
+        req.hardware ?? (() => describeHardware({ gpus: req.limits.limits.gpus !== undefined }))
+      )(),
+      images: new Map(),
+      hashes: new Map(),
+    };
+    for (const [i, triple] of plan.triples.entries()) {
+      const outcome: TripleOutcome = req.signal?.aborted
+        ? {
+            ...ids(triple),
+            status: "interrupted",
+            message: "not started: the run was interrupted",
+            dropped: 0,
+            logFile: "",
+          }
+        : await runTriple(context, triple);
+      report.outcomes.push(outcome);
+      if (outcome.status === "interrupted") report.interrupted = true;
+      req.onTriple?.(outcome, i, plan.triples.length);
+    }
+    return report;
+  } finally {
+    await lock.release();
+  }
+}
+
+interface RunContext {
+  req: RunRequest;
+  now: () => Date;
+  runId: string;
+  governanceCommit: string;
+  outbox: Outbox;
+  hardware: Hardware;
+  /** Each image is checked once per run; a refusal is remembered as its message. */
+  images: Map<string, Promise<ResolvedImage | string>>;
+  /** Each dataset is hashed once per run. */
+  hashes: Map<string, Promise<DatasetHash>>;
+}
+
+const ids = (t: { benchmark: string; model: string; dataset: string }) => ({
+  benchmark: t.benchmark,
+  model: t.model,
+  dataset: t.dataset,
+});
+
+async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<TripleOutcome> {
+  const { req } = ctx;
+  const name = `${triple.benchmark}--${triple.dataset}--${triple.model}`;
+  const logFile = join(req.workspace.runs, ctx.runId, `${name}.log`);
+  const scratch = join(req.workspace.runs, ctx.runId, name);
+  const end = (status: TripleStatus, message: string, extra: Partial<TripleOutcome> = {}): TripleOutcome => ({
+    ...ids(triple),
+    status,
+    message,
+    dropped: 0,
+    logFile,
+    ...extra,
+  });
+  const folder = req.index.benchmarks.get(triple.benchmark) as BenchmarkFolder;
+  const benchmark = folder.benchmark?.data as Benchmark;
+  const model = folder.models.get(triple.model)?.data;
+  if (!model) throw new Error(`planned model ${triple.model} is not in the index`);
+
+  req.logger.info(`${triple.benchmark}: model ${triple.model} on dataset ${triple.dataset}`);
+  let evaluation: Awaited<ReturnType<typeof inferAndEvaluate>>;
+  let cases: number;
+  try {
+    const local = await readLocalDataset(req.workspace, triple.benchmark, triple.dataset);
+    if (!local) return end("failed", "the prepared dataset is no longer in this workspace");
+    const key = `${triple.benchmark}/${triple.dataset}`;
+    if (!ctx.hashes.has(key)) ctx.hashes.set(key, hashDatasetTree(local.paths.prepared));
+    // the checks are independent: they run together, and are reported in this order
+    const [hash, modelImage, evaluatorImage, statistics] = await settled([
+      ctx.hashes.get(key) as Promise<DatasetHash>,
+      image(ctx, triple.inputs.images.model),
+      image(ctx, triple.inputs.images.evaluator),
+      readContainerYaml(local.paths.statistics, "statistics.yaml"),
+    ] as const);
+    if (hash.hash !== triple.inputs.dataset_hash) {
+      return end(
+        "failed",
+        `the prepared data changed since it was registered (hash differs); see \`fedeval dataset check --benchmark ${triple.benchmark} --site ${req.site} --name ${triple.dataset}\``,
+      );
+    }
+    if (typeof modelImage === "string") return end("failed", `model image refused: ${modelImage}`);
+    if (typeof evaluatorImage === "string")
+      return end("failed", `evaluator image refused: ${evaluatorImage}`);
+    cases = await caseCount(
+      "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
+      local.paths.data,
+    );
+    evaluation = await inferAndEvaluate({
+      runner: req.runner,
+      limits: req.limits,
+      root: req.index.root,
+      folder,
+      model: { ref: model.container, image: modelImage },
+      evaluator: { ref: benchmark.containers.evaluator, image: evaluatorImage },
+      data: local.paths.data,
+      labels: local.paths.labels,
+      scratch,
+      logFile,
+      containerLabels: { "fedeval.run": ctx.runId, [WORKSPACE_LABEL]: req.workspace.root },
+      signal: req.signal,
+      now: ctx.now,
+    });
+  } catch (e) {
+    // a task that cannot be set up (definition without the task, a mount fedeval cannot fill)
+    if (e instanceof UserError) return end("failed", e.message);
+    throw e;
+  }
+
+  const { infer, evaluate } = evaluation;
+  if (req.signal?.aborted) return end("interrupted", "interrupted: no result was written");
+  const provenance: Result["provenance"] = {
+    governance_commit: ctx.governanceCommit,
+    images: triple.inputs.images,
+    dataset_hash: triple.inputs.dataset_hash,
+    tool: `fedeval ${FEDEVAL_VERSION}`,
+    started_at: isoSeconds(evaluation.startedAt),
+    finished_at: isoSeconds(evaluation.finishedAt),
+    hardware: ctx.hardware,
+    isolation: req.runner.isolation,
+  };
+
+  if (!evaluate) {
+    const failure = `model failed: ${outcomeLine(infer, "infer")}`;
+    if (!req.ignoreModelErrors) return end("failed", failure);
+    const output: EvaluatorOutput = {
+      n: cases,
+      metrics: Object.fromEntries(
+        benchmark.metrics.map((m) => [m.id, { value: null, reason: "model-error" as const }]),
+      ),
+      subgroups: [],
+      dropped: [],
+    };
+    const errors: NonNullable<Result["errors"]> = ["model-error"];
+    if (infer.status === "timeout" || infer.status === "oom") errors.push(infer.status);
+    const result = pendingResult(benchmark, ids(triple), output, provenance, { partial: true, errors });
+    const entry = await addEntry(ctx, triple, result, [], [failure]);
+    return end("partial", `${failure}; partial result pending as ${entry}`, { entry });
+  }
+  if (evaluate.status !== "ok")
+    return end("failed", `evaluator failed: ${outcomeLine(evaluate, "evaluate")}`);
+
+  const read = await readContainerYaml(evaluation.resultsFile, "results.yaml");
+  if ("problem" in read) return end("failed", `evaluator output refused: ${read.problem}`);
+  const output = readEvaluatorOutput(benchmark, read.data, cases);
+  if (output.dropped.length) {
+    const lines = output.dropped.map(
+      (d) => `fedeval: dropped from results.yaml: ${d.path || "(whole file)"}: ${d.why}`,
+    );
+    await appendFile(logFile, `${lines.join("\n")}\n`);
+  }
+  const latency = output.n > 0 ? Math.round((infer.durationMs / output.n) * 1000) / 1000 : undefined;
+  if (latency !== undefined) {
+    provenance.latency_ms_per_case = latency;
+    fillLatencyMetric(benchmark, output, read.data, latency);
+  }
+  const failedMetrics = benchmark.metrics.filter((m) => output.metrics[m.id]?.reason === "evaluator-error");
+  if (failedMetrics.length === benchmark.metrics.length) {
+    return end(
+      "failed",
+      `evaluator output refused: none of the ${benchmark.metrics.length} declared metrics is usable (${output.dropped.length} fields dropped; their paths are in the log)`,
+      { dropped: output.dropped.length },
+    );
+  }
+  const result = pendingResult(
+    benchmark,
+    ids(triple),
+    output,
+    provenance,
+    failedMetrics.length ? { errors: ["evaluator-error"] } : {},
+  );
+  const entry = await addEntry(ctx, triple, result, output.dropped, []);
+  await rm(scratch, { recursive: true, force: true });
+  const dropped = output.dropped.length;
+  const notes = [
+    failedMetrics.length
+      ? `${failedMetrics.length} metric${failedMetrics.length > 1 ? "s" : ""} missing`
+      : "",
+    dropped ? `${dropped} field${dropped > 1 ? "s" : ""} of results.yaml dropped` : "",
+  ].filter(Boolean);
+  return end(
+    "ok",
+    `result pending as ${entry}${notes.length ? ` (${notes.join(", ")}; see \`fedeval outbox show\`)` : ""}`,
+    {
+      entry,
+      dropped,
+    },
+  );
+}
+
+/**
+ * A benchmark may declare the efficiency metric `latency_ms_per_case`; an evaluator cannot
+ * measure it, so fedeval fills it from the infer time when the evaluator did not write it.
+ */
+function fillLatencyMetric(
+  benchmark: Benchmark,
+  output: EvaluatorOutput,
+  raw: unknown,
+  latency: number,
+): void {
+  const id = "latency_ms_per_case";
+  const spec = benchmark.metrics.find((m) => m.id === id);
+  if (!spec || (spec.range && (latency < spec.range[0] || latency > spec.range[1]))) return;
+  const rawMetrics = (raw as { metrics?: unknown } | null)?.metrics ?? raw;
+  const written = typeof rawMetrics === "object" && rawMetrics !== null && id in rawMetrics;
+  if (!written) output.metrics[id] = { value: latency };
+}
+
+/**
+ * Awaits every promise, then throws the first rejection in list order (Promise.all would leave the
+ * others running, and throw whichever failed first).
+ */
+async function settled<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+async function image(ctx: RunContext, ref: string): Promise<ResolvedImage | string> {
+  let pending = ctx.images.get(ref);
+  if (!pending) {
+    pending = ctx.req.runner.ensureImage(ref, pullProgress(ctx.req.logger, ref)).catch((e: unknown) => {
+      if (e instanceof ImageRefusedError) return e.message;
+      throw e;
+    });
+    ctx.images.set(ref, pending);
+  }
+  return pending;
+}
+
+async function addEntry(
+  ctx: RunContext,
+  triple: PlannedTriple,
+  result: OutboxEntry["result"],
+  dropped: OutboxEntry["dropped"],
+  notes: string[],
+): Promise<string> {
+  const id = outboxEntryId(triple.benchmark, triple.dataset, triple.model, ctx.runId);
+  const entry: OutboxEntry = {
+    id,
+    state: "pending",
+    site: ctx.req.site,
+    run_id: ctx.runId,
+    created_at: isoSeconds(ctx.now()),
+    result,
+    dropped,
+  };
+  if (notes.length) entry.notes = notes;
+  await ctx.outbox.add(entry);
+  return id;
+}
+
+/**
+ * The governance commit results record: `git rev-parse HEAD` of the governance root. Refused
+ * when the root is not a git work tree, or when files under sites/ or benchmarks/ differ from that
+ * commit (the result would name a commit it did not run from).
+ */
+export async function governanceCommitOf(root: string): Promise<string> {
+  const [head, status] = await Promise.allSettled([
+    gitText(root, ["rev-parse", "HEAD"]),
+    gitText(root, ["status", "--porcelain", "--untracked-files=all", "--", "sites", "benchmarks"]),
+  ]);
+  if (head.status === "rejected") {
+    throw new UserError(
+      `${root} is not a git clone of the governance repository (or has no commit): results record the commit they ran from, so run from a clone`,
+    );
+  }
+  if (status.status === "rejected") {
+    const e = status.reason as Error;
+    throw new ExternalError(
+      `git status failed in ${root}: ${e.message.split("\n")[0]}`,
+      "check the clone with `git status`",
+      { cause: e },
+    );
+  }
+  const changed = status.value.split("\n").filter(Boolean).length;
+  if (changed) {
+    throw new UserError(
+      `the governance repository has ${changed} uncommitted change${changed > 1 ? "s" : ""} under sites/ or benchmarks/ (see \`git status\`): commit or discard them, so results name the commit they ran from`,
+    );
+  }
+  return head.value.trim();
+}
