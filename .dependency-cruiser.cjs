@@ -32,13 +32,6 @@ module.exports = {
   forbidden: [
     ...layerRules,
     {
-      name: "layer-app",
-      comment: "app/ uses the core, never a shell",
-      severity: "error",
-      from: { path: folder("app") },
-      to: { path: SHELL },
-    },
-    {
       name: "shell-imports-app",
       comment: "the CLI and the action import only app/ and base/ (besides their own files)",
       severity: "error",

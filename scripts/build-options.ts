@@ -3,14 +3,14 @@
  * benchmarks that build a bundle of their own (so they measure and test what ships).
  *
  * - The CLI (dist/): every dependency inlined, split into chunks per command, so a command
- *   loads only what it uses and Node resolves no package at start-up. Parts of dockerode that
- *   fedeval never uses at a site (ssh2 for ssh:// engines, gRPC and protobufjs for BuildKit
- *   sessions, tar-fs for build contexts) are left in node_modules and loaded on first use:
- *   bundled, they would cost every `fedeval run` ~0.1 s of loading. The schema validators are
- *   the ones compiled at build time (cli/src/formats/schema-validators.ts is swapped for the
- *   module standaloneValidatorsModule() writes).
+ *   loads only what it uses and Node resolves no package, at start-up or later: an installed
+ *   fedeval has no node_modules. The schema validators are the ones compiled at build time
+ *   (cli/src/formats/schema-validators.ts is swapped for the module standaloneValidatorsModule()
+ *   writes).
  * - The action (action/dist/index.js, committed): one self-contained file, because the runner
  *   runs it from the repository without node_modules.
+ * - Both: parts of dockerode that fedeval never uses (UNUSED_MODULES) are replaced by stand-ins,
+ *   so the bundles are the same whichever optional packages npm installed.
  */
 import { fileURLToPath } from "node:url";
 import type { BuildOptions, Plugin } from "esbuild";
@@ -38,69 +38,86 @@ function precompiledValidators(): Plugin {
 }
 
 /**
- * Modules required by dockerode that fedeval's site commands never call into, keyed by the
- * specifier and the package that requires them; each is replaced by a stand-in that requires the
- * real module from node_modules (resolved from that package) the first time it is used.
- * Each is required once at the top of its importer and only used inside functions.
+ * A module dockerode requires that fedeval never calls into: both bundles get a stand-in for it
+ * that throws a one-line error if it is ever called.
  */
-const LAZY_MODULES: { importer: RegExp; specifier: string; real: string; from: string }[] = [
-  // ssh2 (with its crypto and native add-ons), for DOCKER_HOST=ssh://
+interface UnusedModule {
+  /** The module that requires it. */
+  importer: RegExp;
+  specifier: string;
+  /** The functions of the module that its importer calls (none: it calls the module itself). */
+  calls: string[];
+  /**
+   * UserError: reached through a setting fedeval does not support. Error: reached only by a call
+   * fedeval never makes, so a bug in fedeval.
+   */
+  error: "UserError" | "Error";
+  message: string;
+}
+
+/**
+ * Left in, these would bring ssh2 (whose optional native add-on, cpu-features, made the action's
+ * bundle depend on whether npm had installed it), gRPC and protobufjs (which read .proto files
+ * from node_modules) and ~0.1 s of loading to every `fedeval run`; and an installed fedeval has no
+ * node_modules to load them from. fedeval talks to the engine over its socket or TCP, imports its
+ * images (cli/src/containers/node-image.ts) and pulls them, and never builds one.
+ */
+const UNUSED_MODULES: UnusedModule[] = [
+  // ssh2, for DOCKER_HOST=ssh://
   {
     importer: /docker-modem\/lib\/modem\.js$/,
     specifier: "./ssh",
-    real: "docker-modem/lib/ssh.js",
-    from: ".",
+    calls: [],
+    error: "UserError",
+    message:
+      "fedeval does not support ssh:// Docker hosts; forward the engine's socket instead (ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock <host>) and set DOCKER_HOST=unix:///tmp/docker.sock",
   },
-  // @grpc/grpc-js and @grpc/proto-loader, for BuildKit sessions (which read .proto files next to them)
+  // @grpc/grpc-js and @grpc/proto-loader, for BuildKit sessions of buildImage
   {
     importer: /dockerode\/lib\/docker\.js$/,
     specifier: "./session",
-    real: "dockerode/lib/session.js",
-    from: ".",
+    calls: [],
+    error: "Error",
+    message: "fedeval's bundle leaves out dockerode's BuildKit sessions (buildImage with version 2)",
   },
-  // protobufjs, for BuildKit progress
+  // protobufjs, for docker.followProgress (BuildKit progress); fedeval uses docker.modem.followProgress
   {
     importer: /dockerode\/lib\/docker\.js$/,
     specifier: "./buildkit",
-    real: "dockerode/lib/buildkit.js",
-    from: ".",
+    calls: ["followProgress"],
+    error: "Error",
+    message: "fedeval's bundle leaves out dockerode's BuildKit progress (docker.followProgress)",
   },
-  // tar-fs, for build contexts
-  { importer: /dockerode\/lib\/util\.js$/, specifier: "tar-fs", real: "tar-fs", from: "dockerode" },
+  // tar-fs, for the build contexts of buildImage
+  {
+    importer: /dockerode\/lib\/util\.js$/,
+    specifier: "tar-fs",
+    calls: ["pack"],
+    error: "Error",
+    message: "fedeval's bundle leaves out dockerode's build contexts (buildImage with a context folder)",
+  },
 ];
 
-function lazyModules(): Plugin {
+function unusedModules(): Plugin {
   return {
-    name: "lazy-modules",
+    name: "unused-modules",
     setup(b) {
       b.onResolve({ filter: /^(\.\/(ssh|session|buildkit)|tar-fs)$/ }, (args) => {
-        const i = LAZY_MODULES.findIndex(
+        const i = UNUSED_MODULES.findIndex(
           (m) => m.specifier === args.path && m.importer.test(args.importer.replaceAll("\\", "/")),
         );
-        return i < 0 ? undefined : { path: String(i), namespace: "lazy-module" };
+        return i < 0 ? undefined : { path: String(i), namespace: "unused-module" };
       });
-      // the real modules stay in node_modules
-      b.onResolve({ filter: /.*/, namespace: "lazy-module" }, (args) => ({
-        path: args.path,
-        external: true,
-      }));
-      b.onLoad({ filter: /.*/, namespace: "lazy-module" }, (args) => {
-        const { real, from } = LAZY_MODULES[Number(args.path)] as (typeof LAZY_MODULES)[number];
-        // `require` is the banner's (createRequire of the chunk): node_modules next to dist/
-        const load =
-          from === "."
-            ? `require(${JSON.stringify(real)})`
-            : `require("node:module").createRequire(require.resolve(${JSON.stringify(from)}))(${JSON.stringify(real)})`;
+      b.onLoad({ filter: /.*/, namespace: "unused-module" }, (args) => {
+        const { calls, error, message } = UNUSED_MODULES[Number(args.path)] as UnusedModule;
+        const lines = [
+          ...(error === "UserError" ? ['const { UserError } = require("./errors.ts");'] : []),
+          `function unused() { throw new ${error}(${JSON.stringify(message)}); }`,
+          `module.exports = Object.assign(unused, { ${calls.map((c) => `${c}: unused`).join(", ")} });`,
+        ];
         return {
-          contents: `let real;
-const load = () => (real ??= ${load});
-module.exports = new Proxy(function lazy() {}, {
-  get: (_, key) => load()[key],
-  has: (_, key) => key in load(),
-  apply: (_, self, args) => Reflect.apply(load(), self, args),
-  construct: (_, args) => Reflect.construct(load(), args),
-});
-`,
+          contents: `${lines.join("\n")}\n`,
+          resolveDir: `${repo}cli/src/base/`,
           loader: "js",
         };
       });
@@ -108,7 +125,7 @@ module.exports = new Proxy(function lazy() {}, {
   };
 }
 
-/** `require`, `__filename` and `__dirname` for bundled CommonJS (and the lazy modules' `require`). */
+/** `require`, `__filename` and `__dirname` for bundled CommonJS. */
 const COMMONJS_BANNER = [
   'import { createRequire as __createRequire } from "node:module";',
   'import { fileURLToPath as __fileURLToPath } from "node:url";',
@@ -144,7 +161,7 @@ export function cliBuildOptions(options: {
     outdir: options.outdir,
     splitting: true,
     sourcemap: options.sourcemap ?? false,
-    plugins: [precompiledValidators(), lazyModules()],
+    plugins: [precompiledValidators(), unusedModules()],
   };
 }
 
@@ -153,8 +170,6 @@ export function actionBuildOptions(): BuildOptions {
     ...COMMON,
     entryPoints: [`${repo}action/src/index.ts`],
     outfile: `${repo}action/dist/index.js`,
-    plugins: [precompiledValidators()],
-    // ssh2 loads optional native add-ons inside try/catch; left out, it uses plain JavaScript
-    external: ["*.node"],
+    plugins: [precompiledValidators(), unusedModules()],
   };
 }

@@ -1,12 +1,12 @@
 /**
  * The action's entry: maps inputs to the functions the CLI uses, and is the one place where
- * errors become a failed step (as cli/src/main.ts is for the CLI).
+ * errors become a failed step, as base/error-output.ts maps them (as cli/src/main.ts is for the CLI).
  */
 import { resolve } from "node:path";
 import * as core from "@actions/core";
-import { ExternalError, UserError } from "../../cli/src/base/errors.ts";
+import { errorOutput } from "../../cli/src/base/error-output.ts";
+import { UserError } from "../../cli/src/base/errors.ts";
 import type { Logger } from "../../cli/src/base/logger.ts";
-import { FEDEVAL_VERSION } from "../../cli/src/base/version.ts";
 import { publishMode } from "./publish-mode.ts";
 import { readPullRequest } from "./pull-request.ts";
 import { runMode } from "./run-mode.ts";
@@ -92,14 +92,7 @@ export async function main(): Promise<void> {
   try {
     await dispatch();
   } catch (e) {
-    if (e instanceof UserError) {
-      core.setFailed(e.message);
-    } else if (e instanceof ExternalError) {
-      core.setFailed(`${e.message}${e.hint ? `\nwhat to do: ${e.hint}` : ""}`);
-    } else {
-      core.setFailed(
-        `internal error (a bug in fedeval ${FEDEVAL_VERSION}; please report it with what follows)\n${(e as Error)?.stack ?? String(e)}`,
-      );
-    }
+    const { message, hint } = errorOutput(e);
+    core.setFailed(`${message}${hint ? `\nwhat to do: ${hint}` : ""}`);
   }
 }

@@ -3,9 +3,8 @@
  * actions/upload-pages-artifact (the same build as `fedeval leaderboard build`).
  */
 import * as core from "@actions/core";
+import { buildLeaderboardSite } from "../../cli/src/app/leaderboard-build.ts";
 import type { Logger } from "../../cli/src/base/logger.ts";
-import { CODEOWNERS_PATH, codeownersState } from "../../cli/src/governance/codeowners.ts";
-import { buildLeaderboard } from "../../cli/src/leaderboard/build.ts";
 import { plural } from "./summary.ts";
 
 export interface PublishModeOptions {
@@ -17,16 +16,14 @@ export interface PublishModeOptions {
 }
 
 export async function publishMode({ root, out, logger }: PublishModeOptions): Promise<void> {
-  const built = await buildLeaderboard({ root, out, allowUnsigned: false, logger });
-  const { commit } = built.leaderboard.build;
-  const line = `leaderboard of ${plural(built.leaderboard.benchmarks.length, "benchmark")} built from commit ${commit ?? "(none)"}: ${plural(built.files, "file")} in ${out}`;
+  const built = await buildLeaderboardSite({ root, out, allowUnsigned: false, logger });
+  const line = `leaderboard of ${plural(built.benchmarks.length, "benchmark")} built from commit ${built.commit ?? "(none)"}: ${plural(built.files, "file")} in ${out}`;
   core.info(line);
   core.setOutput("site-path", out);
-  // a merged dataset or model changes who owns which results: review rules must follow
-  const stale = !(await codeownersState(built.index)).current;
-  const warning = `${CODEOWNERS_PATH} is out of date with the governance files: the committee should run \`fedeval codeowners\` and commit it, so reviews follow ownership`;
-  if (stale) core.warning(warning, { file: CODEOWNERS_PATH });
+  const { file, current } = built.codeowners;
+  const warning = `${file} is out of date with the governance files: the committee should run \`fedeval codeowners\` and commit it, so reviews follow ownership`;
+  if (!current) core.warning(warning, { file });
   await core.summary
-    .addRaw(`## fedeval publish\n\n${line}.\n${stale ? `\n> [!WARNING]\n> ${warning}.\n` : ""}`)
+    .addRaw(`## fedeval publish\n\n${line}.\n${current ? "" : `\n> [!WARNING]\n> ${warning}.\n`}`)
     .write();
 }

@@ -1,22 +1,25 @@
 /**
- * `command: run`, on a site's self-hosted runner: `fedeval run` (plan, run, hold every result in
- * the outbox), then, when asked, `fedeval outbox approve --policy`; with dry-run, `fedeval plan`.
+ * `command: run`, on a site's self-hosted runner: the site's plan is run (every result held in
+ * the outbox), then, when asked, the site policy approves what it allows; with dry-run, the plan
+ * only.
  *
- * The log and the job summary of a public repository are public, so this mode writes counts and
- * outbox entry ids only, never a metric value or a statistic: the commands it calls print none,
- * and the summary is made of counts.
+ * The log and the job summary of a public repository are public, so this mode writes counts,
+ * triples and outbox entry ids only, never a metric value or a statistic: the reports it formats
+ * hold none.
  */
 import * as core from "@actions/core";
+import { chooseSite, listOutbox, type OutboxState } from "../../cli/src/app/outbox.ts";
+import { type ApprovalReport, approveOutbox } from "../../cli/src/app/outbox-approval.ts";
+import { type Plan, planSiteWork } from "../../cli/src/app/plan.ts";
+import {
+  type RunnerKind,
+  runSitePlan,
+  type SiteRunReport,
+  type TripleOutcome,
+} from "../../cli/src/app/run.ts";
 import { UserError } from "../../cli/src/base/errors.ts";
 import type { Logger } from "../../cli/src/base/logger.ts";
 import { workspace } from "../../cli/src/base/workspace.ts";
-import type { CommandIO } from "../../cli/src/commands/io.ts";
-import { outboxApproveCommand } from "../../cli/src/commands/outbox-approve.ts";
-import { planCommand } from "../../cli/src/commands/plan.ts";
-import { runCommand } from "../../cli/src/commands/run.ts";
-import { chooseSite } from "../../cli/src/results/approval.ts";
-import { Outbox } from "../../cli/src/results/outbox.ts";
-import type { RunnerKind } from "../../cli/src/site/runners.ts";
 import { plural } from "./summary.ts";
 
 export interface RunModeOptions {
@@ -39,14 +42,6 @@ export interface RunModeOptions {
 
 export const RUN_REF = "refs/heads/main";
 
-/** A command's output, line by line, to the job log. */
-export function logIO(logger: Logger): CommandIO {
-  const write = (text: string) => {
-    for (const line of text.replace(/\n$/, "").split("\n")) core.info(line);
-  };
-  return { stdout: write, stderr: write, logger, isTTY: false };
-}
-
 export async function runMode(opts: RunModeOptions): Promise<void> {
   if (opts.ref !== RUN_REF) {
     throw new UserError(
@@ -56,47 +51,30 @@ export async function runMode(opts: RunModeOptions): Promise<void> {
   const ws = workspace(opts.env, opts.cwd);
   const id = await chooseSite(ws, opts.site);
   const site = ws.site(id);
-  const io = logIO(opts.logger);
+  const common = { site: id, root: opts.root, cwd: opts.cwd, env: opts.env, logger: opts.logger };
   if (opts.dryRun) {
-    await planCommand({ site: id, root: opts.root, cwd: opts.cwd, env: opts.env }, io);
+    for (const line of planLines(await planSiteWork(common))) core.info(line);
     core.setOutput("results", "0");
     core.setOutput("site-path", site.root);
     await core.summary.addRaw(`## fedeval run: site ${id} (dry run)\n\nPlanned only; nothing ran.\n`).write();
     return;
   }
-  const outbox = new Outbox(site.outbox);
-  const before = new Set((await outbox.list()).map((e) => e.id));
-  const code = await runCommand(
-    {
-      site: id,
-      root: opts.root,
-      benchmark: opts.benchmark,
-      model: opts.model,
-      runner: opts.runner,
-      cwd: opts.cwd,
-      env: opts.env,
-    },
-    io,
-  );
+  const run = await runSitePlan({
+    ...common,
+    benchmark: opts.benchmark,
+    model: opts.model,
+    runner: opts.runner,
+    onTriple: (outcome, i, total) => core.info(`[${i + 1}/${total}] ${tripleLine(outcome)}`),
+  });
+  core.info(runLine(run));
   if (opts.approveByPolicy) {
-    await outboxApproveCommand(
-      {
-        ids: [],
-        site: id,
-        root: opts.root,
-        yes: false,
-        policy: true,
-        env: opts.env,
-        cwd: opts.cwd,
-        now: () => new Date(),
-        stdinIsTTY: false,
-      },
-      io,
-    );
+    const approval = await approveOutbox({ ...common, ids: [], policy: true, now: () => new Date() });
+    for (const line of approvalLines(approval)) core.info(line);
   }
-  const mine = (await outbox.list()).filter((e) => e.site === id);
-  const added = mine.filter((e) => !before.has(e.id));
-  const count = (entries: typeof mine, state: string) => entries.filter((e) => e.state === state).length;
+  const state = new Map((await listOutbox(common)).map((e) => [e.id, e.state]));
+  const added = run.entries;
+  const count = (ids: Iterable<string>, s: OutboxState) => [...ids].filter((e) => state.get(e) === s).length;
+  const code = run.interrupted ? 130 : run.counts.failed ? 1 : 0;
 
   core.setOutput("results", String(added.length));
   core.setOutput("site-path", site.root);
@@ -104,7 +82,7 @@ export async function runMode(opts: RunModeOptions): Promise<void> {
     `## fedeval run: site ${id}`,
     "",
     `${plural(added.length, "new result")} in the outbox (${count(added, "approved")} approved by the site policy, ${count(added, "pending")} pending).`,
-    `The outbox now holds ${count(mine, "pending")} pending and ${count(mine, "approved")} approved ${mine.length === 1 ? "result" : "results"}; nothing has left this machine.`,
+    `The outbox now holds ${count(state.keys(), "pending")} pending and ${count(state.keys(), "approved")} approved ${state.size === 1 ? "result" : "results"}; nothing has left this machine.`,
     "",
     code === 0
       ? "Every planned model ran."
@@ -117,4 +95,50 @@ export async function runMode(opts: RunModeOptions): Promise<void> {
     core.setFailed(
       code === 130 ? "the run was interrupted" : "some models failed on this site; see the log above",
     );
+}
+
+/** The plan, one line per triple to run and per dataset that cannot run. */
+function planLines(plan: Plan): string[] {
+  return [
+    `site ${plan.site}: ${plural(plan.triples.length, "triple")} to run (${notPlanned(plan)})`,
+    ...plan.triples.map((t) => `  ${t.benchmark} / ${t.model} on ${t.dataset}: ${t.reasons.join(", ")}`),
+    ...plan.blocked.map((b) => `  cannot run: ${b.benchmark} / ${b.dataset}: ${b.reason}`),
+    ...plan.notes.map((note) => `note: ${note}`),
+  ];
+}
+
+/** What the plan leaves out, counted. */
+function notPlanned(plan: Plan): string {
+  return `${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plural(plan.blocked.length, "dataset")} blocked`;
+}
+
+function tripleLine(o: TripleOutcome): string {
+  const log = o.status === "failed" && o.logFile ? ` (log: ${o.logFile})` : "";
+  return `${o.status} ${o.benchmark} / ${o.model} on ${o.dataset}: ${o.message}${log}`;
+}
+
+/** The run's counts. */
+function runLine(run: SiteRunReport): string {
+  const { counts, outcomes } = run;
+  if (!outcomes.length) return `site ${run.plan.site}: nothing to run (${notPlanned(run.plan)})`;
+  const interrupted = run.interrupted ? `, ${counts.interrupted} interrupted` : "";
+  return `run ${run.runId} (governance commit ${run.governanceCommit.slice(0, 12)}): ${plural(outcomes.length, "triple")}: ${counts.ok} ok, ${counts.partial} partial, ${counts.failed} failed${interrupted}; ${plural(run.entries.length, "result")} held in the outbox`;
+}
+
+/** One line per entry the site policy approved or held, then the counts. */
+function approvalLines(report: ApprovalReport): string[] {
+  const lines: string[] = [];
+  let approved = 0;
+  let held = 0;
+  for (const d of report.decisions) {
+    if (d.outcome === "approved") {
+      approved++;
+      lines.push(`approved ${d.id} (site policy, key ${d.key})`);
+    } else if (d.outcome === "held") {
+      held++;
+      lines.push(`held ${d.id}: ${d.reasons.join("; ")}`);
+    }
+  }
+  lines.push(`${approved} approved by the site policy, ${held} held for a person`);
+  return lines;
 }

@@ -1,17 +1,13 @@
 /**
  * `command: submit`, on a site's self-hosted runner: the approved results of the site's outbox
  * go to the governance repository as one branch and pull request per run (`fedeval submit`,
- * forge/submission.ts). Pending results stay: only what the data owner (or the site policy)
+ * app/submit.ts). Pending results stay: only what the data owner (or the site policy)
  * approved leaves.
  */
 import * as core from "@actions/core";
-import { submitResults } from "../../cli/src/app/submission.ts";
-import { acquireSiteLock } from "../../cli/src/base/lock.ts";
+import type { ForgeKind } from "../../cli/src/app/propose-change.ts";
+import { submitResults } from "../../cli/src/app/submit.ts";
 import type { Logger } from "../../cli/src/base/logger.ts";
-import { workspace } from "../../cli/src/base/workspace.ts";
-import { connect, type ForgeKind } from "../../cli/src/forge/proposal.ts";
-import { chooseSite } from "../../cli/src/results/approval.ts";
-import { Outbox } from "../../cli/src/results/outbox.ts";
 import { cell, plural } from "./summary.ts";
 
 export interface SubmitModeOptions {
@@ -30,33 +26,21 @@ export interface SubmitModeOptions {
 }
 
 export async function submitMode(opts: SubmitModeOptions): Promise<void> {
-  const env = opts.token ? { ...opts.env, GITHUB_TOKEN: opts.token } : opts.env;
-  const ws = workspace(env, opts.cwd);
-  const site = await chooseSite(ws, opts.site);
-  const outbox = new Outbox(ws.site(site).outbox);
-  const lock = await acquireSiteLock(outbox.submitLock, `the outbox of site ${site}`);
-  let report: Awaited<ReturnType<typeof submitResults>>;
-  let base: string;
-  try {
-    const conn = await connect(
-      { root: opts.root, remote: opts.remote, forge: opts.forge, dryRun: opts.dryRun },
-      { env, workspace: ws, logger: opts.logger },
-    );
-    try {
-      base = conn.clone.base;
-      report = await submitResults({
-        site,
-        outbox,
-        connection: conn,
-        now: () => new Date(),
-        logger: opts.logger,
-      });
-    } finally {
-      await conn.close();
-    }
-  } finally {
-    await lock.release();
-  }
+  const report = await submitResults({
+    site: opts.site,
+    root: opts.root,
+    remote: opts.remote,
+    forge: opts.forge,
+    dryRun: opts.dryRun,
+    env: opts.token ? { ...opts.env, GITHUB_TOKEN: opts.token } : opts.env,
+    cwd: opts.cwd,
+    now: () => new Date(),
+    logger: opts.logger,
+    connectWhenNothingApproved: true,
+  });
+  const { site } = report;
+  // connected whatever the outbox holds (connectWhenNothingApproved): the report names the base branch
+  const base = report.base ?? "";
 
   const submitted = report.groups.reduce((n, g) => n + g.entries.length, 0);
   const prs: string[] = [];

@@ -4,11 +4,8 @@
  * Everything that comes from the repository is escaped: file names and messages are written by
  * whoever opened the pull request.
  */
-import type { FileChange } from "../../cli/src/base/git-history.ts";
-import { classifyPath } from "../../cli/src/governance/layout.ts";
-import type { GovernanceIndex } from "../../cli/src/governance/loader.ts";
-import type { ValidationReport } from "../../cli/src/validate/validate-repository.ts";
-import type { BenchmarkCompatibility } from "./compatibility.ts";
+import type { BenchmarkCompatibility } from "../../cli/src/app/compatibility.ts";
+import type { ChangedEntity, GovernanceIndex, ValidateReport } from "../../cli/src/app/validate.ts";
 import type { PullRequest } from "./pull-request.ts";
 
 /** Text safe in a Markdown table cell: no HTML, links, emphasis, pipes or line breaks. */
@@ -30,62 +27,53 @@ export const MAX_PROBLEM_ROWS = 500;
 
 const CHANGE_WORD = { added: "added", modified: "changed", deleted: "deleted" } as const;
 
-/** One row per changed site, benchmark, model, dataset or result; other files are left to the problems table. */
-function changeRows(changes: FileChange[], index: GovernanceIndex, prefix: string): string[][] {
-  const rows: string[][] = [];
-  for (const change of changes) {
-    const where = classifyPath(change.file);
-    const present = change.status !== "deleted";
-    let kind: string;
-    let benchmark = "";
-    let id: string;
-    let details: string | undefined;
-    if (where.kind === "site") {
-      kind = "site";
-      id = where.site;
-      const site = present ? index.sites.get(where.site)?.data : undefined;
-      if (site) details = `${site.name}; owners ${site.owners.join(", ")}`;
-    } else if (where.kind === "benchmark") {
-      kind = "benchmark";
-      id = where.benchmark;
-      const b = present ? index.benchmarks.get(where.benchmark)?.benchmark?.data : undefined;
-      if (b) details = `version ${b.version}; committee ${b.committee.join(", ")}`;
-    } else if (where.kind === "model") {
-      kind = "model";
-      benchmark = where.benchmark;
-      id = where.model;
-      const m = present ? index.benchmarks.get(where.benchmark)?.models.get(where.model)?.data : undefined;
-      if (m) details = `owner ${m.owner.join(", ")}; status ${m.status}; image ${m.container.image}`;
-    } else if (where.kind === "dataset") {
-      kind = "dataset";
-      benchmark = where.benchmark;
-      id = where.dataset;
-      const d = present
-        ? index.benchmarks.get(where.benchmark)?.datasets.get(where.dataset)?.data
-        : undefined;
-      if (d) details = `site ${d.site}; status ${d.status}`;
-    } else if (where.kind === "result") {
-      kind = "result";
-      benchmark = where.benchmark;
-      id = `${where.model} on ${where.dataset}`;
-      const r = present
-        ? index.benchmarks.get(where.benchmark)?.results.get(`${where.dataset}/${where.model}`)?.data
-        : undefined;
-      if (r) details = `n ${r.n}; ${r.signature ? `signed with key ${r.signature.key}` : "unsigned"}`;
-    } else {
-      continue;
+/** A changed entity's benchmark, id, and what the tree now says of it (undefined: deleted or does not load). */
+function describeEntity(entity: ChangedEntity): { benchmark: string; id: string; details?: string } {
+  switch (entity.kind) {
+    case "site": {
+      const s = entity.data;
+      return { benchmark: "", id: entity.site, details: s && `${s.name}; owners ${s.owners.join(", ")}` };
     }
-    if (details === undefined) details = present ? "does not load: see the problems above" : "";
-    rows.push([
-      CHANGE_WORD[change.status],
-      kind,
+    case "benchmark": {
+      const b = entity.data;
+      const details = b && `version ${b.version}; committee ${b.committee.join(", ")}`;
+      return { benchmark: "", id: entity.benchmark, details };
+    }
+    case "model": {
+      const m = entity.data;
+      const details = m && `owner ${m.owner.join(", ")}; status ${m.status}; image ${m.container.image}`;
+      return { benchmark: entity.benchmark, id: entity.model, details };
+    }
+    case "dataset": {
+      const d = entity.data;
+      return {
+        benchmark: entity.benchmark,
+        id: entity.dataset,
+        details: d && `site ${d.site}; status ${d.status}`,
+      };
+    }
+    case "result": {
+      const r = entity.data;
+      const details = r && `n ${r.n}; ${r.signature ? `signed with key ${r.signature.key}` : "unsigned"}`;
+      return { benchmark: entity.benchmark, id: `${entity.model} on ${entity.dataset}`, details };
+    }
+  }
+}
+
+/** One row per changed site, benchmark, model, dataset or result; other files are left to the problems table. */
+function changeRows(changed: ChangedEntity[], prefix: string): string[][] {
+  return changed.map((entity) => {
+    const { benchmark, id, details } = describeEntity(entity);
+    const present = entity.status !== "deleted";
+    return [
+      CHANGE_WORD[entity.status],
+      entity.kind,
       cell(benchmark),
       cell(id),
-      cell(details),
-      cell(prefix + change.file),
-    ]);
-  }
-  return rows;
+      cell(details ?? (present ? "does not load: see the problems above" : "")),
+      cell(prefix + entity.file),
+    ];
+  });
 }
 
 export interface SummaryContext {
@@ -97,7 +85,7 @@ export interface SummaryContext {
 }
 
 export function validationSummary(
-  report: ValidationReport,
+  report: ValidateReport,
   { prefix, pullRequest, author }: SummaryContext,
 ): string {
   const verdict = report.valid
@@ -141,7 +129,7 @@ export function validationSummary(
     if (more > 0)
       out.push(`… and ${plural(more, "more problem")}: every one is annotated in the job log.`, "");
   }
-  const rows = report.changes ? changeRows(report.changes, report.index, prefix) : [];
+  const rows = report.changed ? changeRows(report.changed, prefix) : [];
   if (rows.length) {
     out.push(`### What this ${pullRequest ? "pull request" : "change"} changes`, "");
     out.push(table(["Change", "Kind", "Benchmark", "Id", "Details", "File"], rows), "");

@@ -10,13 +10,16 @@ import { existsSync } from "node:fs";
 import { relative, sep } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
+import type {
+  BenchmarkCompatibility,
+  CompatibilityTestReport,
+  RunnerKind,
+} from "../../cli/src/app/compatibility.ts";
+import { validateGovernance } from "../../cli/src/app/validate.ts";
 import { renderAnnotations } from "../../cli/src/base/diagnostics-render.ts";
 import { UsageError, UserError } from "../../cli/src/base/errors.ts";
 import type { Logger } from "../../cli/src/base/logger.ts";
-import { GITHUB_API, githubForge } from "../../cli/src/forge/github.ts";
-import type { RunnerKind } from "../../cli/src/site/runners.ts";
-import { validateRepository } from "../../cli/src/validate/validate-repository.ts";
-import { type BenchmarkCompatibility, changedModels, runCompatibility } from "./compatibility.ts";
+import { runCompatibility } from "./compatibility.ts";
 import type { PullRequest } from "./pull-request.ts";
 import { compatibilitySummary, plural, validationSummary } from "./summary.ts";
 
@@ -79,24 +82,14 @@ export async function validateMode(options: ValidateModeOptions): Promise<void> 
       `the pull request's base commit ${pr.baseSha} is not in the checkout: use actions/checkout with fetch-depth: 0`,
     );
   }
-  const teams =
-    author && options.teamsToken
-      ? githubForge({
-          apiUrl: options.env.GITHUB_API_URL || GITHUB_API,
-          owner: "",
-          repo: "",
-          token: options.teamsToken,
-          env: options.env,
-          logger: options.logger,
-        })
-      : undefined;
-  const report = await validateRepository({
+  const report = await validateGovernance({
     root: options.root,
     changedSince,
-    author: author
-      ? { login: author, memberOf: teams && ((team) => teams.isTeamMember(author, team)) }
-      : undefined,
-  }).finally(() => teams?.close());
+    author,
+    teamsToken: options.teamsToken,
+    env: options.env,
+    logger: options.logger,
+  });
   const prefix = await repositoryPrefix(options.root, options.workspace);
 
   process.stdout.write(renderAnnotations(report.diagnostics, prefix));
@@ -110,46 +103,44 @@ export async function validateMode(options: ValidateModeOptions): Promise<void> 
   core.setOutput("errors", String(report.errors));
   core.setOutput("warnings", String(report.warnings));
 
-  const models = report.changes ? changedModels(report.changes) : new Map();
-  let tested: BenchmarkCompatibility[] = [];
-  let compatibility: "passed" | "failed" | undefined;
-  let compatibilityNote = "";
-  if (models.size && !options.compatibility) {
-    compatibilityNote = "Compatibility test on demo data: turned off (input compatibility: false).\n";
-  } else if (models.size && !report.valid) {
-    compatibilityNote =
-      "Compatibility test on demo data: not run, the governance files are invalid; fix the problems first.\n";
-  } else if (models.size) {
-    const run = await runCompatibility({
-      index: report.index,
-      models,
-      runner: options.runner,
-      prefix,
-      env: options.env,
-      cwd: options.workspace,
-      logger: options.logger,
-    });
-    tested = run.benchmarks;
-    if (tested.some((b) => b.demo)) compatibility = run.passed ? "passed" : "failed";
-  }
-  if (compatibility) {
-    core.setOutput("compatibility", compatibility);
-    core.setOutput("compatibility-results", JSON.stringify(compatibilityResults(tested)));
+  const compatibility = await runCompatibility({
+    validation: report,
+    enabled: options.compatibility,
+    runner: options.runner,
+    prefix,
+    env: options.env,
+    cwd: options.workspace,
+    logger: options.logger,
+  });
+  if (compatibility.outcome) {
+    core.setOutput("compatibility", compatibility.outcome);
+    core.setOutput("compatibility-results", JSON.stringify(compatibilityResults(compatibility.benchmarks)));
   }
   await core.summary
     .addRaw(validationSummary(report, { prefix, pullRequest: pr, author }))
-    .addRaw(compatibilityNote || compatibilitySummary(tested, report.index))
+    .addRaw(
+      compatibility.skipped
+        ? COMPATIBILITY_NOTES[compatibility.skipped]
+        : compatibilitySummary(compatibility.benchmarks, report.index),
+    )
     .write();
   if (!report.valid) {
     core.setFailed(
       `governance files are invalid: ${plural(report.errors, "error")}; see the annotations and the job summary`,
     );
-  } else if (compatibility === "failed") {
+  } else if (compatibility.outcome === "failed") {
     core.setFailed(
       "the compatibility test on demo data failed; see the annotations, the job log and the job summary",
     );
   }
 }
+
+/** The job summary's line when the change's models were not tested, by the reason. */
+const COMPATIBILITY_NOTES: Record<NonNullable<CompatibilityTestReport["skipped"]>, string> = {
+  "turned-off": "Compatibility test on demo data: turned off (input compatibility: false).\n",
+  invalid:
+    "Compatibility test on demo data: not run, the governance files are invalid; fix the problems first.\n",
+};
 
 /** `{benchmark: {model: {metric: value or null}}}` of the models tested (demo data: public). */
 function compatibilityResults(

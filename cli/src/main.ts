@@ -1,9 +1,10 @@
 /**
  * The CLI entry: builds the program from the wiring modules, runs it, and is the one place
- * where errors are caught and turned into messages and exit codes.
+ * where errors are caught: commander's own (already printed), and the rest written as
+ * base/error-output.ts maps them.
  */
-import { Command, CommanderError } from "commander";
-import { ExternalError, UserError } from "./base/errors.ts";
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { errorOutput } from "./base/error-output.ts";
 import { FEDEVAL_VERSION } from "./base/version.ts";
 import type { CommandIO } from "./commands/io.ts";
 import type { Wiring } from "./wiring/context.ts";
@@ -45,16 +46,9 @@ try {
   if (e instanceof CommanderError) {
     // help and version exit 0; usage errors exit 2 (commander already printed the message)
     exit(e.exitCode === 0 ? 0 : 2);
-  } else if (e instanceof UserError) {
-    io.stderr(`fedeval: ${e.message}\n`);
-    exit(e.exitCode);
-  } else if (e instanceof ExternalError) {
-    io.stderr(`fedeval: ${e.message}\n${e.hint ? `  what to do: ${e.hint}\n` : ""}`);
-    exit(2);
   } else {
-    io.stderr(
-      `fedeval: internal error (a bug in fedeval ${FEDEVAL_VERSION}; please report it with what follows)\n${(e as Error)?.stack ?? String(e)}\n`,
-    );
-    exit(70);
+    const { message, hint, exitCode } = errorOutput(e);
+    io.stderr(`fedeval: ${message}\n${hint ? `  what to do: ${hint}\n` : ""}`);
+    exit(exitCode);
   }
 }

@@ -1,7 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { CODEOWNERS_PATH, codeownersState } from "../governance/codeowners.ts";
-import { loadGovernance } from "../governance/loader.ts";
+import { updateCodeowners } from "../app/codeowners.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface CodeownersOptions {
@@ -11,21 +8,15 @@ export interface CodeownersOptions {
 }
 
 export async function codeownersCommand(opts: CodeownersOptions, io: CommandIO): Promise<number> {
-  const { index } = await loadGovernance(opts.root);
-  const { text, current } = await codeownersState(index);
-  const path = join(opts.root, CODEOWNERS_PATH);
+  const { file, current, written } = await updateCodeowners({ root: opts.root, check: opts.check });
   if (opts.check) {
     if (current) {
-      io.stderr(`${CODEOWNERS_PATH} is up to date\n`);
+      io.stderr(`${file} is up to date\n`);
       return 0;
     }
-    io.stderr(`${CODEOWNERS_PATH} is out of date: run \`fedeval codeowners\` and commit it\n`);
+    io.stderr(`${file} is out of date: run \`fedeval codeowners\` and commit it\n`);
     return 1;
   }
-  if (!current) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
-  }
-  io.stderr(`${current ? "unchanged" : "wrote"} ${CODEOWNERS_PATH}\n`);
+  io.stderr(`${written ? "wrote" : "unchanged"} ${file}\n`);
   return 0;
 }

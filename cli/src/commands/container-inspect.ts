@@ -3,9 +3,13 @@
  * container_config.yaml or an MLCube mlcube.yaml — per task, what runs and what is mounted where.
  */
 import { resolve } from "node:path";
+import {
+  type ContainerDefinition,
+  inspectContainerDefinition,
+  type Mount,
+  type TaskInterface,
+} from "../app/container-inspect.ts";
 import { renderText } from "../base/diagnostics-render.ts";
-import { loadContainerDefinition } from "../containers/definition.ts";
-import type { ContainerDefinition, Mount, TaskInterface } from "../containers/types.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface ContainerInspectOptions {
@@ -19,7 +23,10 @@ export interface ContainerInspectOptions {
  * Exit 1: problems, printed one per line (`--json`: `{file, diagnostics}`).
  */
 export async function containerInspectCommand(opts: ContainerInspectOptions, io: CommandIO): Promise<number> {
-  const { definition, diagnostics } = await loadContainerDefinition(resolve(opts.cwd, opts.file), opts.file);
+  const { definition, diagnostics } = await inspectContainerDefinition({
+    path: resolve(opts.cwd, opts.file),
+    file: opts.file,
+  });
   if (opts.json) {
     io.stdout(`${JSON.stringify(definition ?? { file: opts.file, diagnostics }, null, 2)}\n`);
     return definition ? 0 : 1;

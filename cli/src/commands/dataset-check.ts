@@ -4,38 +4,17 @@
  * the hash registered in the governance repository.
  */
 
-import { workspace } from "../base/workspace.ts";
-import { checkDataset } from "../site/prepare.ts";
-import { loadSiteGovernance } from "../site/site-governance.ts";
+import { checkPreparedDataset, type DatasetCheckRequest } from "../app/dataset-check.ts";
 import type { CommandIO } from "./io.ts";
 
-export interface DatasetCheckOptions {
-  benchmark: string;
-  site: string;
-  name: string;
-  /** Also compare with the registered association in this governance repository. */
-  root?: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+/** The request, less the logger: the command passes its own. */
+export interface DatasetCheckOptions extends Omit<DatasetCheckRequest, "logger"> {}
 
 const SHOWN = 20;
 
 /** Exit 0: unchanged. Exit 1: the data differs from its preparation or its registration. */
 export async function datasetCheckCommand(opts: DatasetCheckOptions, io: CommandIO): Promise<number> {
-  const registered = opts.root
-    ? (await loadSiteGovernance(opts.root, opts.cwd, io.logger)).benchmarks
-        .get(opts.benchmark)
-        ?.datasets.get(opts.name)?.data
-    : undefined;
-  if (opts.root && !registered)
-    io.logger.warn(`dataset ${opts.name} is not registered in benchmark ${opts.benchmark} of ${opts.root}`);
-  const check = await checkDataset(
-    workspace(opts.env, opts.cwd).site(opts.site),
-    opts.benchmark,
-    opts.name,
-    registered,
-  );
+  const check = await checkPreparedDataset({ ...opts, logger: io.logger });
   const lines = [`dataset ${opts.name} (${check.dir})`, `  now       ${check.actual.hash}`];
   const same = check.actual.hash === check.expected;
   lines.push(`  prepared  ${check.expected}  ${same ? "same" : "DIFFERENT"}`);

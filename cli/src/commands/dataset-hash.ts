@@ -1,10 +1,9 @@
 /**
  * `fedeval dataset hash DIR [--json]`: the `fedeval-tree-v1` hash of a dataset directory and its
- * MedPerf `generated_uid`-compatible value (algorithm: schemas/dataset-hash.md).
+ * MedPerf `generated_uid`-compatible value (app/dataset-hash.ts; algorithm: schemas/dataset-hash.md).
  */
-import { resolve } from "node:path";
+import { hashDataset } from "../app/dataset-hash.ts";
 import { formatBytes } from "../base/bytes.ts";
-import { type HashProgress, hashDatasetTree } from "../site/tree-hash.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface DatasetHashOptions {
@@ -13,29 +12,17 @@ export interface DatasetHashOptions {
   cwd: string;
 }
 
-/** Trees at least this large show progress (through `io.logger.progress`, when the caller has one). */
-const PROGRESS_MIN_BYTES = 256 * 1024 * 1024;
-
 /**
- * Exit 0 and prints the hash. A missing directory, a file that is not hashed (a symlink leaving the
- * tree, a FIFO...) throws UserError; an unreadable file throws ExternalError.
+ * Exit 0 and prints the hash; large trees show progress (through `io.logger.progress`, when the
+ * caller has one). A missing directory, a file that is not hashed (a symlink leaving the tree, a
+ * FIFO...) throws UserError; an unreadable file throws ExternalError.
  * `--json`: `{dir, hash, medperf_uid, files, bytes}`.
  */
 export async function datasetHashCommand(opts: DatasetHashOptions, io: CommandIO): Promise<number> {
-  const dir = resolve(opts.cwd, opts.dir);
-  const progress = io.logger.progress;
-  let shownPercent = -1;
-  const onProgress = (p: HashProgress) => {
-    if (!progress || p.totalBytes < PROGRESS_MIN_BYTES) return;
-    const percent = Math.floor((100 * p.bytes) / p.totalBytes);
-    if (percent === shownPercent) return;
-    shownPercent = percent;
-    progress(`hashing ${dir}: ${percent}% (${p.files}/${p.totalFiles} files, ${formatBytes(p.bytes)})`);
-  };
-  const result = await hashDatasetTree(dir, { onProgress });
+  const result = await hashDataset({ dir: opts.dir, cwd: opts.cwd, logger: io.logger });
   if (opts.json) {
     const out = {
-      dir,
+      dir: result.dir,
       hash: result.hash,
       medperf_uid: result.medperfUid,
       files: result.files,
@@ -46,7 +33,7 @@ export async function datasetHashCommand(opts: DatasetHashOptions, io: CommandIO
   }
   io.stdout(
     [
-      `dataset      ${dir}`,
+      `dataset      ${result.dir}`,
       `hash         ${result.hash}`,
       `medperf_uid  ${result.medperfUid}`,
       `files        ${result.files}`,

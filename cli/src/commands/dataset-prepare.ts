@@ -2,65 +2,18 @@
  * `fedeval dataset prepare --benchmark B --site S --data DIR --labels DIR --name ID`: prepares a
  * site's raw data with the benchmark's preparation container, shows its statistics (saying which
  * are published and which stay on this machine), and writes the dataset association the site
- * would propose. The algorithm and the workspace layout: datasets/prepare.ts.
+ * would propose (app/dataset-prepare.ts; the algorithm and the workspace layout: site/prepare.ts).
  */
-import { resolve } from "node:path";
-import type Docker from "dockerode";
+import { type DatasetPrepareRequest, prepareSiteDataset } from "../app/dataset-prepare.ts";
 import { formatBytes } from "../base/bytes.ts";
-import { workspace } from "../base/workspace.ts";
-import { treeBytes } from "../containers/runner.ts";
-import { prepareDataset } from "../site/prepare.ts";
-import { createRunner, type LimitFlags, type RunnerKind, siteLimits } from "../site/runners.ts";
-import { loadSiteGovernance } from "../site/site-governance.ts";
 import type { CommandIO } from "./io.ts";
 
-export interface DatasetPrepareOptions extends LimitFlags {
-  benchmark: string;
-  site: string;
-  data: string;
-  labels: string;
-  name: string;
-  root: string;
-  runner: RunnerKind;
-  /** GitHub login recorded as the association's `requested_by`. */
-  as?: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  docker?: Docker;
-  signal?: AbortSignal;
-  now?: () => Date;
-}
+/** The request, less the logger: the command passes its own. */
+export interface DatasetPrepareOptions extends Omit<DatasetPrepareRequest, "logger"> {}
 
 /** Exit 0: prepared. Exit 1: a step failed (nothing kept but the log). */
 export async function datasetPrepareCommand(opts: DatasetPrepareOptions, io: CommandIO): Promise<number> {
-  const index = await loadSiteGovernance(opts.root, opts.cwd, io.logger);
-  const ws = workspace(opts.env, opts.cwd);
-  const data = resolve(opts.cwd, opts.data);
-  const labels = resolve(opts.cwd, opts.labels);
-  // the prepared data may be as large as the raw data: allow twice its size (at least 4 GiB)
-  const rawBytes = await treeBytes([data, labels]);
-  const limits = siteLimits(opts, { outputBytes: Math.max(4 * 2 ** 30, 2 * rawBytes) });
-  const runner = await createRunner(opts.runner, {
-    home: ws.home,
-    cwd: opts.cwd,
-    env: opts.env,
-    docker: opts.docker,
-  });
-  const outcome = await prepareDataset({
-    index,
-    benchmark: opts.benchmark,
-    site: opts.site,
-    dataset: opts.name,
-    data,
-    labels,
-    requestedBy: opts.as,
-    runner,
-    limits,
-    workspace: ws.site(opts.site),
-    logger: io.logger,
-    now: opts.now,
-    signal: opts.signal,
-  });
+  const outcome = await prepareSiteDataset({ ...opts, logger: io.logger });
   if (!outcome.ok && opts.signal?.aborted) {
     io.stderr(`fedeval: preparation interrupted; nothing was kept (log: ${outcome.logFile})\n`);
     return 130;

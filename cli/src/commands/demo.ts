@@ -1,7 +1,5 @@
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runDemo } from "../app/demo/run-demo.ts";
-import type { Leaderboard } from "../leaderboard/types.ts";
+import { type Leaderboard, runFederatedDemo } from "../app/demo.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface DemoCommandOptions {
@@ -42,15 +40,16 @@ export function leaderboardTable(board: Leaderboard): string {
 }
 
 export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Promise<number> {
-  const dir = resolve(opts.cwd, opts.dir ?? join(tmpdir(), "fedeval-demo"));
-  const started = performance.now();
-  const exportTo = opts.exportTo ? resolve(opts.cwd, opts.exportTo) : undefined;
-  const outcome = await runDemo({ dir, runner: opts.runner, logger: io.logger, exportTo });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  io.stdout(`\n${leaderboardTable(outcome.leaderboard as Leaderboard)}\n`);
-  io.stdout(`leaderboard: ${join(outcome.pages, "index.html")}\n`);
-  io.stdout(`governance repository (bare git remote): ${outcome.remote}\n`);
-  io.stdout(`runner: ${outcome.runner}; everything is in ${outcome.dir} (${seconds} s)\n`);
-  if (exportTo) io.stdout(`governance tree copied to ${exportTo} (sites/, benchmarks/)\n`);
+  const demo = await runFederatedDemo({
+    dir: opts.dir === undefined ? undefined : resolve(opts.cwd, opts.dir),
+    runner: opts.runner,
+    exportTo: opts.exportTo ? resolve(opts.cwd, opts.exportTo) : undefined,
+    logger: io.logger,
+  });
+  io.stdout(`\n${leaderboardTable(demo.leaderboard)}\n`);
+  io.stdout(`leaderboard: ${join(demo.pages, "index.html")}\n`);
+  io.stdout(`governance repository (bare git remote): ${demo.remote}\n`);
+  io.stdout(`runner: ${demo.runner}; everything is in ${demo.dir} (${demo.seconds.toFixed(1)} s)\n`);
+  if (demo.exportTo) io.stdout(`governance tree copied to ${demo.exportTo} (sites/, benchmarks/)\n`);
   return 0;
 }

@@ -1,7 +1,5 @@
 import { resolve } from "node:path";
-import { UsageError } from "../base/errors.ts";
-import { collectLeaderboard } from "../leaderboard/build.ts";
-import { fmt } from "../leaderboard/view.ts";
+import { checkDrift, fmt } from "../app/drift.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface DriftOptions {
@@ -18,23 +16,14 @@ export interface DriftOptions {
  * on the same site, 0 otherwise.
  */
 export async function driftCommand(opts: DriftOptions, io: CommandIO): Promise<number> {
-  const { leaderboard } = await collectLeaderboard({
+  const { benchmark, commit, drift } = await checkDrift({
     root: resolve(opts.cwd, opts.root),
     benchmark: opts.benchmark,
     allowUnsigned: opts.allowUnsigned,
     logger: io.logger,
   });
-  const b = leaderboard.benchmarks[0];
-  if (!b?.drift_threshold) {
-    throw new UsageError(
-      `benchmark ${opts.benchmark} declares no drift threshold; add \`drift: {metric: <id>, max_drop: <number>}\` to its benchmark.yaml`,
-    );
-  }
-  const { drift } = b;
   if (opts.json) {
-    io.stdout(
-      `${JSON.stringify({ benchmark: b.id, commit: leaderboard.build.commit, ...drift }, null, 2)}\n`,
-    );
+    io.stdout(`${JSON.stringify({ benchmark, commit, ...drift }, null, 2)}\n`);
   } else {
     for (const a of drift.alerts) {
       io.stdout(
@@ -44,8 +33,8 @@ export async function driftCommand(opts: DriftOptions, io: CommandIO): Promise<n
     const series = `${drift.series.length} series with more than one run`;
     io.stderr(
       drift.alerts.length
-        ? `${b.id}: ${drift.alerts.length} drift alert${drift.alerts.length === 1 ? "" : "s"} on ${drift.metric} (${series})\n`
-        : `${b.id}: no drift on ${drift.metric} beyond ${fmt(drift.max_drop)} (${series})\n`,
+        ? `${benchmark}: ${drift.alerts.length} drift alert${drift.alerts.length === 1 ? "" : "s"} on ${drift.metric} (${series})\n`
+        : `${benchmark}: no drift on ${drift.metric} beyond ${fmt(drift.max_drop)} (${series})\n`,
     );
   }
   return drift.alerts.length ? 1 : 0;

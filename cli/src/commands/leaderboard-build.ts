@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { buildLeaderboard } from "../leaderboard/build.ts";
-import { EXCLUSION_REASONS } from "../leaderboard/types.ts";
+import { buildLeaderboardSite } from "../app/leaderboard-build.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface LeaderboardBuildOptions {
@@ -13,33 +12,29 @@ export interface LeaderboardBuildOptions {
 
 /** Builds the static leaderboard; exit 0 (problems with the input are errors, exit 1 or 2). */
 export async function leaderboardBuildCommand(opts: LeaderboardBuildOptions, io: CommandIO): Promise<number> {
-  const out = resolve(opts.cwd, opts.out);
-  const summary = await buildLeaderboard({
+  const built = await buildLeaderboardSite({
     root: resolve(opts.cwd, opts.root),
-    out,
+    out: resolve(opts.cwd, opts.out),
     allowUnsigned: opts.allowUnsigned,
     commit: opts.commit,
     logger: io.logger,
   });
-  const lb = summary.leaderboard;
-  for (const b of lb.benchmarks) {
-    const left = EXCLUSION_REASONS.filter((r) => b.results.excluded[r] > 0).map(
-      (r) => `${b.results.excluded[r]} ${r}`,
-    );
-    const unverified = b.results.unverified ? `, ${b.results.unverified} unverified` : "";
+  for (const b of built.benchmarks) {
+    const left = b.excluded.map((e) => `${e.count} ${e.reason}`);
+    const unverified = b.unverified ? `, ${b.unverified} unverified` : "";
     io.stderr(
-      `${b.id}: ${b.models.length} models, ${b.sites.length} sites, ${b.results.included} results${unverified}${left.length ? `; left out: ${left.join(", ")}` : ""}\n`,
+      `${b.id}: ${b.models} models, ${b.sites} sites, ${b.included} results${unverified}${left.length ? `; left out: ${left.join(", ")}` : ""}\n`,
     );
-    if (b.drift.alerts.length)
+    if (b.driftAlerts)
       io.stderr(
-        `${b.id}: ${b.drift.alerts.length} drift alert${b.drift.alerts.length === 1 ? "" : "s"} (see \`fedeval drift --benchmark ${b.id}\`)\n`,
+        `${b.id}: ${b.driftAlerts} drift alert${b.driftAlerts === 1 ? "" : "s"} (see \`fedeval drift --benchmark ${b.id}\`)\n`,
       );
   }
-  const commit = lb.build.commit
-    ? `commit ${lb.build.commit.slice(0, 12)}${lb.build.dirty ? " with uncommitted changes" : ""}`
+  const commit = built.commit
+    ? `commit ${built.commit.slice(0, 12)}${built.dirty ? " with uncommitted changes" : ""}`
     : "a working tree outside git";
   io.stderr(
-    `wrote ${summary.files} files to ${out} (built from ${commit}${opts.allowUnsigned ? "; preview with unsigned results" : ""})\n`,
+    `wrote ${built.files} files to ${built.out} (built from ${commit}${opts.allowUnsigned ? "; preview with unsigned results" : ""})\n`,
   );
   return 0;
 }

@@ -4,34 +4,19 @@
  * approved), then what was dropped from the evaluator's output and why. This is where a site
  * person sees metric values before deciding.
  */
-import { UserError } from "../base/errors.ts";
-import { workspace } from "../base/workspace.ts";
-import { governanceFileText } from "../governance/governance-file.ts";
-import { paths } from "../governance/layout.ts";
+import { type OutboxShowRequest, showOutboxEntry } from "../app/outbox.ts";
 import type { CommandIO } from "./io.ts";
-import { outboxEntries } from "./outbox-list.ts";
 
-export interface OutboxShowOptions {
-  id: string;
-  site?: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+export interface OutboxShowOptions extends OutboxShowRequest {}
 
 export async function outboxShowCommand(opts: OutboxShowOptions, io: CommandIO): Promise<number> {
-  const entry = (await outboxEntries(workspace(opts.env, opts.cwd), opts.site)).find((e) => e.id === opts.id);
-  if (!entry)
-    throw new UserError(
-      `no outbox entry ${opts.id}${opts.site ? ` for site ${opts.site}` : ""} (see \`fedeval outbox ls\`)`,
-    );
-  const r = entry.result;
-  const file = paths.result(r.benchmark.id, r.dataset, r.model);
+  const { entry, file, text } = await showOutboxEntry(opts);
   const lines = [
     `outbox entry ${entry.id}: ${entry.state}, site ${entry.site}, run ${entry.run_id}, created ${entry.created_at}`,
     `it would be submitted as ${file}${entry.state === "pending" ? " (approval and signature are added when it is approved)" : ""}:`,
     "---8<---",
   ];
-  io.stdout(`${lines.join("\n")}\n${governanceFileText("result", r)}---8<---\n`);
+  io.stdout(`${lines.join("\n")}\n${text}---8<---\n`);
   const tail: string[] = [];
   if (entry.dropped.length) {
     tail.push(`dropped from the evaluator's output (${entry.dropped.length}; never submitted):`);

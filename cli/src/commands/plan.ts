@@ -1,33 +1,19 @@
 /**
  * `fedeval plan --site S [--root GOV] [--json]`: the (benchmark, model, dataset) triples the site
  * should run, in order, with why; what waits in the outbox; and datasets that cannot run yet.
- * Rules: execution/plan.ts.
+ * Rules: site/plan.ts.
  */
-
-import { workspace } from "../base/workspace.ts";
-import { Outbox } from "../results/outbox.ts";
-import { type Plan, planSite } from "../site/plan.ts";
-import { loadSiteGovernance } from "../site/site-governance.ts";
+import { type Plan, planSiteWork, type SitePlanRequest } from "../app/plan.ts";
 import type { CommandIO } from "./io.ts";
 
-export interface PlanOptions {
-  site: string;
-  root: string;
+/** The plan's request, less the logger (the command's). */
+export interface PlanOptions extends Omit<SitePlanRequest, "logger"> {
   json?: boolean;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
 }
 
 /** Exit 0 (a plan with blocked datasets is still a plan: they are listed with what to do). */
 export async function planCommand(opts: PlanOptions, io: CommandIO): Promise<number> {
-  const index = await loadSiteGovernance(opts.root, opts.cwd, io.logger);
-  const site = workspace(opts.env, opts.cwd).site(opts.site);
-  const plan = await planSite({
-    index,
-    site: opts.site,
-    workspace: site,
-    outbox: await new Outbox(site.outbox).listWithSent(),
-  });
+  const plan = await planSiteWork({ ...opts, logger: io.logger });
   io.stdout(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return 0;
 }

@@ -1,6 +1,6 @@
+import { validateGovernance } from "../app/validate.ts";
 import { renderAnnotations, renderJson, renderText } from "../base/diagnostics-render.ts";
 import { UsageError } from "../base/errors.ts";
-import { validateRepository } from "../validate/validate-repository.ts";
 import type { CommandIO } from "./io.ts";
 
 export interface ValidateCommandOptions {
@@ -15,10 +15,10 @@ export interface ValidateCommandOptions {
 export async function validateCommand(opts: ValidateCommandOptions, io: CommandIO): Promise<number> {
   if (opts.author && !opts.changedSince)
     throw new UsageError("--author needs --changed-since (ownership is checked on a change)");
-  const report = await validateRepository({
+  const report = await validateGovernance({
     root: opts.root,
     changedSince: opts.changedSince,
-    author: opts.author ? { login: opts.author } : undefined,
+    author: opts.author,
   });
   const format = opts.json ? "json" : (opts.format ?? "text");
   if (format === "json") {

@@ -53,8 +53,12 @@ export function standaloneValidatorsModule(): string {
   const code = standaloneCode
     .default(ajv, exports)
     .replace(/require\("((?:ajv|ajv-formats)\/dist\/[\w/]+)"\)/g, (_, specifier: string) => {
-      if (!modules.has(specifier)) modules.set(specifier, `required_${modules.size}`);
-      return modules.get(specifier) as string;
+      let name = modules.get(specifier);
+      if (!name) {
+        name = `required_${modules.size}`;
+        modules.set(specifier, name);
+      }
+      return name;
     });
   const imports = [...modules].map(([specifier, name]) => `import ${name} from "${specifier}.js";`);
   const table = kinds.map((kind, i) => `  ${JSON.stringify(kind)}: validate_${i},`);

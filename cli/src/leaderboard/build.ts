@@ -10,20 +10,23 @@ import type { Logger } from "../base/logger.ts";
 import { FEDEVAL_VERSION } from "../base/version.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 import { aggregateBenchmark, LEVEL, RANK_REPLICATES, RANK_SEED } from "./aggregate.ts";
-import { type CsvValue, toCsv } from "./csv.ts";
-import { governanceCommit, resultHistory } from "./history.ts";
-import { loadTemplates, type Templates } from "./render.ts";
-import { type BenchmarkBoard, EXCLUSION_REASONS, type Leaderboard } from "./types.ts";
 import {
-  benchmarkView,
-  hardwareText,
-  indexView,
-  modelView,
-  PAGE,
-  reportView,
-  siteIndex,
-  siteView,
-} from "./view.ts";
+  benchmarkCsvFiles,
+  benchmarksCsv,
+  type LeaderboardSite,
+  modelCsv,
+  siteCsv,
+  sitesCsv,
+} from "./csv-tables.ts";
+import { governanceCommit, resultHistory } from "./history.ts";
+import { benchmarkView } from "./pages/benchmark-page.ts";
+import { indexView } from "./pages/index-page.ts";
+import { PAGE } from "./pages/links.ts";
+import { modelView } from "./pages/model-page.ts";
+import { reportView } from "./pages/report-page.ts";
+import { siteView } from "./pages/site-page.ts";
+import { loadTemplates, type Templates } from "./render.ts";
+import type { BenchmarkBoard, Leaderboard } from "./types.ts";
 
 export interface CollectOptions {
   root: string;
@@ -93,420 +96,40 @@ export async function collectLeaderboard(opts: CollectOptions): Promise<Collecte
 
 type OutputFile = [path: string, content: string];
 
+/** Every site of the leaderboard's benchmarks, in the order they first appear. */
+function leaderboardSites(lb: Leaderboard): LeaderboardSite[] {
+  const sites = new Map<string, LeaderboardSite>();
+  for (const b of lb.benchmarks) {
+    for (const s of b.sites) {
+      const seen = sites.get(s.id);
+      if (seen) seen.benchmarks.push(b.id);
+      else sites.set(s.id, { id: s.id, name: s.name, country: s.country, benchmarks: [b.id] });
+    }
+  }
+  return [...sites.values()];
+}
+
 /** Every file of the static site, by path relative to the output folder. */
 export function* siteFiles(lb: Leaderboard, t: Templates): Generator<OutputFile> {
   yield ["leaderboard.css", t.css];
   yield ["leaderboard.json", `${JSON.stringify(lb)}\n`];
   yield [PAGE.index, t.index(indexView(lb))];
-  yield [
-    "benchmarks.csv",
-    toCsv(
-      [
-        "benchmark",
-        "title",
-        "version",
-        "primary_metric",
-        "models",
-        "sites",
-        "included",
-        "unverified",
-        "earlier_runs",
-        ...EXCLUSION_REASONS.map((r) => `excluded_${r.replace(/-/g, "_")}`),
-      ],
-      lb.benchmarks.map((b) => [
-        b.id,
-        b.title,
-        b.version,
-        b.primary_metric,
-        b.models.length,
-        b.sites.length,
-        b.results.included,
-        b.results.unverified,
-        b.results.earlier_runs,
-        ...EXCLUSION_REASONS.map((r) => b.results.excluded[r]),
-      ]),
-    ),
-  ];
-  const sites = new Map<string, { name: string; country: string | null; benchmarks: string[] }>();
-  for (const b of lb.benchmarks) {
-    for (const s of b.sites) {
-      const seen = sites.get(s.id);
-      if (seen) seen.benchmarks.push(b.id);
-      else sites.set(s.id, { name: s.name, country: s.country, benchmarks: [b.id] });
-    }
-  }
-  yield [
-    "sites.csv",
-    toCsv(
-      ["site", "name", "country", "benchmarks"],
-      [...sites].map(([id, s]) => [id, s.name, s.country, s.benchmarks.join(" ")]),
-    ),
-  ];
+  yield ["benchmarks.csv", benchmarksCsv(lb)];
+  const sites = leaderboardSites(lb);
+  yield ["sites.csv", sitesCsv(sites)];
   for (const b of lb.benchmarks) {
     const dir = dirname(PAGE.benchmark(b.id));
     yield [PAGE.benchmark(b.id), t.benchmark(benchmarkView(lb, b))];
-    yield* benchmarkCsv(b, dir);
+    for (const [name, content] of benchmarkCsvFiles(b)) yield [`${dir}/${name}`, content];
     for (const m of b.models) {
       yield [PAGE.model(b.id, m.id), t.model(modelView(lb, b, m))];
-      yield [
-        PAGE.model(b.id, m.id).replace(/\.html$/, ".csv"),
-        toCsv(
-          ["site", "dataset", "n", ...b.metrics.map((x) => x.id), "signature", "file"],
-          m.cells.map((c) => {
-            const values = siteIndex(m).get(c.site)?.values;
-            return [
-              c.site,
-              c.dataset,
-              c.n,
-              ...b.metrics.map((x) => values?.get(x.id)?.value ?? null),
-              c.signature,
-              c.file,
-            ];
-          }),
-        ),
-      ];
+      yield [PAGE.model(b.id, m.id).replace(/\.html$/, ".csv"), modelCsv(b, m)];
     }
   }
-  for (const [id] of sites) {
+  for (const { id } of sites) {
     yield [PAGE.site(id), t.site(siteView(lb, id))];
-    const rows: CsvValue[][] = [];
-    for (const b of lb.benchmarks) {
-      for (const m of b.models) {
-        const entry = siteIndex(m).get(id);
-        if (!entry) continue;
-        const c = entry.cell;
-        for (const x of b.metrics)
-          rows.push([
-            b.id,
-            m.id,
-            c.dataset,
-            c.n,
-            x.id,
-            entry.values.get(x.id)?.value ?? null,
-            c.signature,
-            c.file,
-          ]);
-      }
-    }
-    yield [
-      PAGE.site(id).replace(/\.html$/, ".csv"),
-      toCsv(["benchmark", "model", "dataset", "n", "metric", "value", "signature", "file"], rows),
-    ];
+    yield [PAGE.site(id).replace(/\.html$/, ".csv"), siteCsv(lb, id)];
   }
-}
-
-function* benchmarkCsv(b: BenchmarkBoard, dir: string): Generator<OutputFile> {
-  const primary = b.primary_metric;
-  yield [
-    `${dir}/ranking.csv`,
-    toCsv(
-      [
-        "cohort",
-        "rank",
-        "rank_low",
-        "rank_high",
-        "tie_group",
-        "model",
-        "title",
-        "status",
-        "ranked",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "worst_site",
-        "worst_value",
-        "best_site",
-        "best_value",
-        "sd",
-        "coverage_sites",
-        "coverage_of",
-        "full_coverage",
-        "unverified_results",
-        "note",
-      ],
-      b.models.map((m) => {
-        const p = m.metrics[primary];
-        return [
-          m.coverage.cohort,
-          m.rank?.rank,
-          m.rank?.low,
-          m.rank?.high,
-          m.rank?.tie_group,
-          m.id,
-          m.title,
-          m.status,
-          m.ranked,
-          p?.pooled?.estimate,
-          p?.pooled?.ci_low,
-          p?.pooled?.ci_high,
-          p?.spread?.worst.site,
-          p?.spread?.worst.value,
-          p?.spread?.best.site,
-          p?.spread?.best.value,
-          p?.spread?.sd,
-          m.coverage.sites,
-          m.coverage.of,
-          m.coverage.full,
-          m.cells.filter((c) => !c.verified).length,
-          m.note,
-        ];
-      }),
-    ),
-  ];
-  yield [
-    `${dir}/metrics.csv`,
-    toCsv(
-      [
-        "model",
-        "status",
-        "metric",
-        "method",
-        "estimator",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "tau2",
-        "i2",
-        "q",
-        "k",
-        "n",
-        "note",
-      ],
-      b.models.flatMap((m) =>
-        b.metrics.map((x) => {
-          const mb = m.metrics[x.id];
-          const p = mb?.pooled;
-          return [
-            m.id,
-            m.status,
-            x.id,
-            x.pooling,
-            p?.estimator,
-            p?.estimate,
-            p?.ci_low,
-            p?.ci_high,
-            p?.tau2,
-            p?.i2,
-            p?.q,
-            p?.k,
-            p?.n,
-            mb?.note,
-          ];
-        }),
-      ),
-    ),
-  ];
-  yield [
-    `${dir}/sites.csv`,
-    toCsv(
-      [
-        "model",
-        "site",
-        "dataset",
-        "metric",
-        "value",
-        "reason",
-        "se",
-        "ci_low",
-        "ci_high",
-        "ci_reported",
-        "n",
-        "verified",
-      ],
-      b.models.flatMap((m) =>
-        b.metrics.flatMap((x) =>
-          (m.metrics[x.id]?.sites ?? []).map((s) => [
-            m.id,
-            s.site,
-            s.dataset,
-            x.id,
-            s.value,
-            s.reason,
-            s.se,
-            s.ci_low,
-            s.ci_high,
-            s.ci_reported,
-            s.n,
-            s.verified,
-          ]),
-        ),
-      ),
-    ),
-  ];
-  yield [
-    `${dir}/provenance.csv`,
-    toCsv(
-      [
-        "model",
-        "site",
-        "dataset",
-        "file",
-        "version",
-        "n",
-        "signature",
-        "key",
-        "signature_detail",
-        "governance_commit",
-        "model_image",
-        "evaluator_image",
-        "preparation_image",
-        "dataset_hash",
-        "tool",
-        "started_at",
-        "finished_at",
-        "isolation",
-        "cpu",
-        "gpu",
-        "memory_gb",
-        "latency_ms_per_case",
-        "approved_by",
-        "approved_at",
-        "approval_policy",
-        "partial",
-        "errors",
-      ],
-      b.models.flatMap((m) =>
-        m.cells.map((c) => [
-          m.id,
-          c.site,
-          c.dataset,
-          c.file,
-          c.version,
-          c.n,
-          c.signature,
-          c.key,
-          c.signature_detail,
-          c.governance_commit,
-          c.images.model,
-          c.images.evaluator,
-          c.images.preparation,
-          c.dataset_hash,
-          c.tool,
-          c.started_at,
-          c.finished_at,
-          c.isolation,
-          c.hardware?.cpu,
-          c.hardware?.gpu,
-          c.hardware?.memory_gb,
-          c.latency_ms_per_case,
-          c.approval?.by,
-          c.approval?.at,
-          c.approval?.policy,
-          c.partial,
-          c.errors.join(" "),
-        ]),
-      ),
-    ),
-  ];
-  const values = b.models.map(
-    (m) => new Map((m.metrics[primary]?.sites ?? []).map((s) => [s.site, s.value])),
-  );
-  yield [
-    `${dir}/heatmap.csv`,
-    toCsv(
-      ["site", ...b.models.map((m) => m.id)],
-      b.sites.map((s) => [s.id, ...values.map((v) => v.get(s.id) ?? null)]),
-    ),
-  ];
-  yield [
-    `${dir}/subgroups.csv`,
-    toCsv(
-      ["model", "metric", "stratum", "scope", "cell", "n", "value", "suppressed", "gap"],
-      b.models.flatMap((m) =>
-        m.subgroups.flatMap((g) => [
-          ...g.sites.flatMap((s) =>
-            s.cells.map((c) => [
-              m.id,
-              g.metric,
-              g.stratum,
-              s.site,
-              c.cell,
-              c.n,
-              c.value,
-              c.suppressed,
-              s.gap,
-            ]),
-          ),
-          ...(g.pooled?.cells ?? []).map((c) => [
-            m.id,
-            g.metric,
-            g.stratum,
-            "pooled",
-            c.cell,
-            c.n,
-            c.value,
-            c.suppressed,
-            g.pooled?.gap,
-          ]),
-        ]),
-      ),
-    ),
-  ];
-  const alerts = new Map(b.drift.alerts.map((a) => [a.run, a]));
-  yield [
-    `${dir}/drift.csv`,
-    toCsv(
-      [
-        "model",
-        "site",
-        "run",
-        "dataset",
-        "version",
-        "finished_at",
-        "metric",
-        "value",
-        "verified",
-        "file",
-        "commit",
-        "alert_drop",
-        "max_drop",
-      ],
-      b.drift.series.flatMap((s) =>
-        s.runs.map((r, i) => [
-          s.model,
-          s.site,
-          i + 1,
-          r.dataset,
-          r.version,
-          r.finished_at,
-          b.drift.metric,
-          r.value,
-          r.verified,
-          r.file,
-          r.commit,
-          alerts.get(r)?.drop,
-          b.drift.max_drop,
-        ]),
-      ),
-    ),
-  ];
-  yield [
-    `${dir}/efficiency.csv`,
-    toCsv(
-      ["model", "latency_ms_per_case", "k", "n", "min_site", "min", "max_site", "max", "hardware"],
-      b.models.map((m) => {
-        const l = m.efficiency.latency_ms_per_case;
-        return [
-          m.id,
-          l?.estimate,
-          l?.k,
-          l?.n,
-          l?.min.site,
-          l?.min.value,
-          l?.max.site,
-          l?.max.value,
-          m.efficiency.hardware.map(hardwareText).join("; "),
-        ];
-      }),
-    ),
-  ];
-  yield [
-    `${dir}/excluded.csv`,
-    toCsv(
-      ["file", "reason", "detail"],
-      b.results.excluded_files.map((f) => [f.file, f.reason, f.detail]),
-    ),
-  ];
 }
 
 /**

@@ -18,3 +18,17 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvVal
   for (const row of rows) lines.push(row.map(field).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
+
+/** One column of a CSV table: its header, and its value in a row. */
+export interface CsvColumn<Row> {
+  header: string;
+  get(row: Row): CsvValue;
+}
+
+/** A table as CSV: one line of headers, then a line per row, a field per column. */
+export function tableCsv<Row>(columns: readonly CsvColumn<Row>[], rows: readonly Row[]): string {
+  return toCsv(
+    columns.map((c) => c.header),
+    rows.map((row) => columns.map((c) => c.get(row))),
+  );
+}

@@ -10,7 +10,7 @@ import { validateSchema } from "../formats/schema-registry.ts";
 import { parseYaml } from "../formats/yaml-source.ts";
 import { classifyPath } from "../governance/layout.ts";
 import type { Result } from "../governance/types.ts";
-import type { HistoricResult } from "./aggregate.ts";
+import type { HistoricResult } from "./aggregate/runs.ts";
 
 export interface BuildCommit {
   commit: string | null;

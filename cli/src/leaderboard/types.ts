@@ -4,7 +4,7 @@
  * a page shows is always in the JSON too. Absent values are `null`, never missing fields.
  */
 import type { AssociationStatus, MetricGroup, Pooling } from "../governance/types.ts";
-import type { Pooled } from "../results/pooling.ts";
+import type { Pooled } from "../results/pooling/method.ts";
 import type { Direction } from "../stats/shared.ts";
 
 export type SignatureStatus = "verified" | "unsigned" | "invalid";

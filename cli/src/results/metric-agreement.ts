@@ -15,7 +15,7 @@
 import type { MetricSpec, MetricValue } from "../governance/types.ts";
 import { poolCounts } from "../stats/counts.ts";
 import { histogramAuc, type ScoreHistogram } from "../stats/histogram.ts";
-import { proportionOf } from "./pooling.ts";
+import { proportionOf } from "./pooling/counts.ts";
 
 /** Rounding allowed in a reported value: values given to two decimals agree. */
 export const VALUE_TOLERANCE = 0.005;

@@ -16,24 +16,31 @@
  *   statistic or a container's output. Values are seen with `fedeval outbox show`; container
  *   output stays in the per-triple log file under `runs/<run-id>/`.
  */
+
 import { appendFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ExternalError, UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
 import { acquireSiteLock, type LockOptions } from "../base/lock.ts";
 import type { Logger } from "../base/logger.ts";
+import { getOrThrow } from "../base/maps.ts";
 import { isoSeconds, newRunId } from "../base/run-id.ts";
 import { FEDEVAL_VERSION } from "../base/version.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
-import { type ContainerRunner, ImageRefusedError, type ResolvedImage } from "../containers/runner.ts";
+import {
+  type ContainerRunner,
+  ImageRefusedError,
+  type ResolvedImage,
+  type TaskRunOutcome,
+} from "../containers/runner.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { Benchmark, Result } from "../governance/types.ts";
+import type { Benchmark, Model, Result } from "../governance/types.ts";
 import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
-import { inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
+import { type EvaluationRun, inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
 import { describeHardware, type Hardware } from "./hardware.ts";
 import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
-import { caseCount, readLocalDataset } from "./prepare.ts";
+import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
 import { pullProgress, type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
 import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
@@ -168,76 +175,136 @@ const ids = (t: { benchmark: string; model: string; dataset: string }) => ({
   dataset: t.dataset,
 });
 
+/** One triple as it runs: what it runs, where it writes, and how it ends. */
+interface TripleTask {
+  triple: PlannedTriple;
+  folder: BenchmarkFolder;
+  benchmark: Benchmark;
+  model: Model;
+  /** The containers' output. */
+  logFile: string;
+  /** Predictions, parameters and results.yaml; removed once the result is in the outbox. */
+  scratch: string;
+  end: (status: TripleStatus, message: string, extra?: Partial<TripleOutcome>) => TripleOutcome;
+}
+
+/** The triple's inputs, checked: the prepared data unchanged, both images allowed. */
+interface CheckedInputs {
+  local: LocalDataset;
+  modelImage: ResolvedImage;
+  evaluatorImage: ResolvedImage;
+  /** Cases in the prepared data. */
+  cases: number;
+}
+
 async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<TripleOutcome> {
   const { req } = ctx;
-  const name = `${triple.benchmark}--${triple.dataset}--${triple.model}`;
-  const logFile = join(req.workspace.runs, ctx.runId, `${name}.log`);
-  const scratch = join(req.workspace.runs, ctx.runId, name);
-  const end = (status: TripleStatus, message: string, extra: Partial<TripleOutcome> = {}): TripleOutcome => ({
-    ...ids(triple),
-    status,
-    message,
-    dropped: 0,
-    logFile,
-    ...extra,
-  });
-  const folder = req.index.benchmarks.get(triple.benchmark) as BenchmarkFolder;
-  const benchmark = folder.benchmark?.data as Benchmark;
-  const model = folder.models.get(triple.model)?.data;
-  if (!model) throw new Error(`planned model ${triple.model} is not in the index`);
-
+  const task = tripleTask(ctx, triple);
   req.logger.info(`${triple.benchmark}: model ${triple.model} on dataset ${triple.dataset}`);
-  let evaluation: Awaited<ReturnType<typeof inferAndEvaluate>>;
+  let evaluation: EvaluationRun;
   let cases: number;
   try {
-    const local = await readLocalDataset(req.workspace, triple.benchmark, triple.dataset);
-    if (!local) return end("failed", "the prepared dataset is no longer in this workspace");
-    const key = `${triple.benchmark}/${triple.dataset}`;
-    if (!ctx.hashes.has(key)) ctx.hashes.set(key, hashDatasetTree(local.paths.prepared));
-    // the checks are independent: they run together, and are reported in this order
-    const [hash, modelImage, evaluatorImage, statistics] = await settled([
-      ctx.hashes.get(key) as Promise<DatasetHash>,
-      image(ctx, triple.inputs.images.model),
-      image(ctx, triple.inputs.images.evaluator),
-      readContainerYaml(local.paths.statistics, "statistics.yaml"),
-    ] as const);
-    if (hash.hash !== triple.inputs.dataset_hash) {
-      return end(
-        "failed",
-        `the prepared data changed since it was registered (hash differs); see \`fedeval dataset check --benchmark ${triple.benchmark} --site ${req.site} --name ${triple.dataset}\``,
-      );
-    }
-    if (typeof modelImage === "string") return end("failed", `model image refused: ${modelImage}`);
-    if (typeof evaluatorImage === "string")
-      return end("failed", `evaluator image refused: ${evaluatorImage}`);
-    cases = await caseCount(
-      "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
-      local.paths.data,
-    );
-    evaluation = await inferAndEvaluate({
-      runner: req.runner,
-      limits: req.limits,
-      root: req.index.root,
-      folder,
-      model: { ref: model.container, image: modelImage },
-      evaluator: { ref: benchmark.containers.evaluator, image: evaluatorImage },
-      data: local.paths.data,
-      labels: local.paths.labels,
-      scratch,
-      logFile,
-      containerLabels: { "fedeval.run": ctx.runId, [WORKSPACE_LABEL]: req.workspace.root },
-      signal: req.signal,
-      now: ctx.now,
-    });
+    const inputs = await checkInputs(ctx, task);
+    if ("status" in inputs) return inputs;
+    cases = inputs.cases;
+    evaluation = await runContainers(ctx, task, inputs);
   } catch (e) {
     // a task that cannot be set up (definition without the task, a mount fedeval cannot fill)
-    if (e instanceof UserError) return end("failed", e.message);
+    if (e instanceof UserError) return task.end("failed", e.message);
     throw e;
   }
-
+  if (req.signal?.aborted) return task.end("interrupted", "interrupted: no result was written");
+  const provenance = provenanceOf(ctx, triple, evaluation);
   const { infer, evaluate } = evaluation;
-  if (req.signal?.aborted) return end("interrupted", "interrupted: no result was written");
-  const provenance: Result["provenance"] = {
+  if (!evaluate) return modelFailed(ctx, task, infer, cases, provenance);
+  if (evaluate.status !== "ok")
+    return task.end("failed", `evaluator failed: ${outcomeLine(evaluate, "evaluate")}`);
+  return keepEvaluatorOutput(ctx, task, evaluation, cases, provenance);
+}
+
+function tripleTask(ctx: RunContext, triple: PlannedTriple): TripleTask {
+  const name = `${triple.benchmark}--${triple.dataset}--${triple.model}`;
+  const logFile = join(ctx.req.workspace.runs, ctx.runId, `${name}.log`);
+  const folder = getOrThrow(ctx.req.index.benchmarks, triple.benchmark, "planned benchmark");
+  const model = folder.models.get(triple.model)?.data;
+  if (!model) throw new Error(`planned model ${triple.model} is not in the index`);
+  return {
+    triple,
+    folder,
+    benchmark: folder.benchmark?.data as Benchmark,
+    model,
+    logFile,
+    scratch: join(ctx.req.workspace.runs, ctx.runId, name),
+    end: (status, message, extra = {}) => ({
+      ...ids(triple),
+      status,
+      message,
+      dropped: 0,
+      logFile,
+      ...extra,
+    }),
+  };
+}
+
+/** Checks the prepared data against its registered hash and the images against their pins. */
+async function checkInputs(ctx: RunContext, task: TripleTask): Promise<CheckedInputs | TripleOutcome> {
+  const { triple, end } = task;
+  const local = await readLocalDataset(ctx.req.workspace, triple.benchmark, triple.dataset);
+  if (!local) return end("failed", "the prepared dataset is no longer in this workspace");
+  const key = `${triple.benchmark}/${triple.dataset}`;
+  let hashing = ctx.hashes.get(key);
+  if (!hashing) {
+    hashing = hashDatasetTree(local.paths.prepared);
+    ctx.hashes.set(key, hashing);
+  }
+  // the checks are independent: they run together, and are reported in this order
+  const [hash, modelImage, evaluatorImage, statistics] = await settled([
+    hashing,
+    image(ctx, triple.inputs.images.model),
+    image(ctx, triple.inputs.images.evaluator),
+    readContainerYaml(local.paths.statistics, "statistics.yaml"),
+  ] as const);
+  if (hash.hash !== triple.inputs.dataset_hash) {
+    return end(
+      "failed",
+      `the prepared data changed since it was registered (hash differs); see \`fedeval dataset check --benchmark ${triple.benchmark} --site ${ctx.req.site} --name ${triple.dataset}\``,
+    );
+  }
+  if (typeof modelImage === "string") return end("failed", `model image refused: ${modelImage}`);
+  if (typeof evaluatorImage === "string") return end("failed", `evaluator image refused: ${evaluatorImage}`);
+  const cases = await caseCount(
+    "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
+    local.paths.data,
+  );
+  return { local, modelImage, evaluatorImage, cases };
+}
+
+/** `infer` with the model, then `evaluate` with the evaluator. */
+function runContainers(ctx: RunContext, task: TripleTask, inputs: CheckedInputs): Promise<EvaluationRun> {
+  const { req } = ctx;
+  return inferAndEvaluate({
+    runner: req.runner,
+    limits: req.limits,
+    root: req.index.root,
+    folder: task.folder,
+    model: { ref: task.model.container, image: inputs.modelImage },
+    evaluator: { ref: task.benchmark.containers.evaluator, image: inputs.evaluatorImage },
+    data: inputs.local.paths.data,
+    labels: inputs.local.paths.labels,
+    scratch: task.scratch,
+    logFile: task.logFile,
+    containerLabels: { "fedeval.run": ctx.runId, [WORKSPACE_LABEL]: req.workspace.root },
+    signal: req.signal,
+    now: ctx.now,
+  });
+}
+
+function provenanceOf(
+  ctx: RunContext,
+  triple: PlannedTriple,
+  evaluation: EvaluationRun,
+): Result["provenance"] {
+  return {
     governance_commit: ctx.governanceCommit,
     images: triple.inputs.images,
     dataset_hash: triple.inputs.dataset_hash,
@@ -245,29 +312,48 @@ async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<Triple
     started_at: isoSeconds(evaluation.startedAt),
     finished_at: isoSeconds(evaluation.finishedAt),
     hardware: ctx.hardware,
-    isolation: req.runner.isolation,
+    isolation: ctx.req.runner.isolation,
   };
+}
 
-  if (!evaluate) {
-    const failure = `model failed: ${outcomeLine(infer, "infer")}`;
-    if (!req.ignoreModelErrors) return end("failed", failure);
-    const output: EvaluatorOutput = {
-      n: cases,
-      metrics: Object.fromEntries(
-        benchmark.metrics.map((m) => [m.id, { value: null, reason: "model-error" as const }]),
-      ),
-      subgroups: [],
-      dropped: [],
-    };
-    const errors: NonNullable<Result["errors"]> = ["model-error"];
-    if (infer.status === "timeout" || infer.status === "oom") errors.push(infer.status);
-    const result = pendingResult(benchmark, ids(triple), output, provenance, { partial: true, errors });
-    const entry = await addEntry(ctx, triple, result, [], [failure]);
-    return end("partial", `${failure}; partial result pending as ${entry}`, { entry });
-  }
-  if (evaluate.status !== "ok")
-    return end("failed", `evaluator failed: ${outcomeLine(evaluate, "evaluate")}`);
+/** The model failed: no result, or with `ignoreModelErrors` a partial one (every metric null). */
+async function modelFailed(
+  ctx: RunContext,
+  task: TripleTask,
+  infer: TaskRunOutcome,
+  cases: number,
+  provenance: Result["provenance"],
+): Promise<TripleOutcome> {
+  const failure = `model failed: ${outcomeLine(infer, "infer")}`;
+  if (!ctx.req.ignoreModelErrors) return task.end("failed", failure);
+  const { benchmark, triple } = task;
+  const output: EvaluatorOutput = {
+    n: cases,
+    metrics: Object.fromEntries(
+      benchmark.metrics.map((m) => [m.id, { value: null, reason: "model-error" as const }]),
+    ),
+    subgroups: [],
+    dropped: [],
+  };
+  const errors: NonNullable<Result["errors"]> = ["model-error"];
+  if (infer.status === "timeout" || infer.status === "oom") errors.push(infer.status);
+  const result = pendingResult(benchmark, ids(triple), output, provenance, { partial: true, errors });
+  const entry = await addEntry(ctx, triple, result, [], [failure]);
+  return task.end("partial", `${failure}; partial result pending as ${entry}`, { entry });
+}
 
+/**
+ * Keeps the benchmark's declared metrics from results.yaml (dropped fields go to the log by path,
+ * never by value), fills the latency metric, and adds the pending result to the outbox.
+ */
+async function keepEvaluatorOutput(
+  ctx: RunContext,
+  task: TripleTask,
+  evaluation: EvaluationRun,
+  cases: number,
+  provenance: Result["provenance"],
+): Promise<TripleOutcome> {
+  const { benchmark, triple, end } = task;
   const read = await readContainerYaml(evaluation.resultsFile, "results.yaml");
   if ("problem" in read) return end("failed", `evaluator output refused: ${read.problem}`);
   const output = readEvaluatorOutput(benchmark, read.data, cases);
@@ -275,8 +361,9 @@ async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<Triple
     const lines = output.dropped.map(
       (d) => `fedeval: dropped from results.yaml: ${d.path || "(whole file)"}: ${d.why}`,
     );
-    await appendFile(logFile, `${lines.join("\n")}\n`);
+    await appendFile(task.logFile, `${lines.join("\n")}\n`);
   }
+  const { infer } = evaluation;
   const latency = output.n > 0 ? Math.round((infer.durationMs / output.n) * 1000) / 1000 : undefined;
   if (latency !== undefined) {
     provenance.latency_ms_per_case = latency;
@@ -298,7 +385,7 @@ async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<Triple
     failedMetrics.length ? { errors: ["evaluator-error"] } : {},
   );
   const entry = await addEntry(ctx, triple, result, output.dropped, []);
-  await rm(scratch, { recursive: true, force: true });
+  await rm(task.scratch, { recursive: true, force: true });
   const dropped = output.dropped.length;
   const notes = [
     failedMetrics.length

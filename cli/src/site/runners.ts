@@ -127,9 +127,9 @@ export async function saveProcessEntrypoints(
 const TASK_ENV = ["PATH", "LANG", "LC_ALL", "TZ"];
 
 /**
- * A client of the Docker Engine of DOCKER_HOST (or the default socket). dockerode takes ~0.15 s
- * to load (it brings ssh2, gRPC and protobufjs): only commands that run containers on Docker
- * load it, when they need it.
+ * A client of the Docker Engine of DOCKER_HOST (or the default socket). Only commands that run
+ * containers on Docker load dockerode, when they need it (the bundle leaves its SSH, BuildKit
+ * and build-context parts out: scripts/build-options.ts).
  */
 export async function dockerClient(): Promise<Docker> {
   return new (await import("dockerode")).default();

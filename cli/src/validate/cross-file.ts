@@ -21,6 +21,7 @@ import type {
   Result,
 } from "../governance/types.ts";
 import { metricDisagreement } from "../results/metric-agreement.ts";
+import { poolingOf } from "../results/pooling.ts";
 import { checkResultSignature } from "../results/signature.ts";
 
 export interface CrossFileOptions {
@@ -310,14 +311,7 @@ function checkMetricValues(
       );
     }
     if (requireAll) {
-      const need =
-        spec.pooling === "counts"
-          ? "counts"
-          : spec.pooling === "histogram"
-            ? "histogram"
-            : spec.pooling === "meta"
-              ? "se"
-              : undefined;
+      const need = poolingOf(spec).field;
       if (need && value[need] === undefined) {
         r.at(
           entry,

@@ -5,8 +5,10 @@
  * so (`comparable_with`), so an unbumped change would silently mix incomparable results.
  * Checked on a change (`validate --changed-since`), against the file at the base revision.
  */
+
 import type { Diagnostic } from "../base/diagnostics.ts";
 import type { FileChange, GitHistory } from "../base/git-history.ts";
+import { getOrThrow } from "../base/maps.ts";
 import { ruleName } from "../formats/rules.ts";
 import { diagnosticAtPath, parseYaml } from "../formats/yaml-source.ts";
 import { classifyPath } from "../governance/layout.ts";
@@ -31,7 +33,7 @@ function meaningChanges(before: Benchmark, after: Benchmark): string[] {
   const removed = [...old.keys()].filter((id) => !now.has(id));
   const redefined = [...now.keys()].filter((id) => {
     const o = old.get(id);
-    return o !== undefined && meaning(o) !== meaning(now.get(id) as MetricSpec);
+    return o !== undefined && meaning(o) !== meaning(getOrThrow(now, id, "metric"));
   });
   if (added.length) changes.push(`metric${added.length > 1 ? "s" : ""} ${added.join(", ")} added`);
   if (removed.length) changes.push(`metric${removed.length > 1 ? "s" : ""} ${removed.join(", ")} removed`);

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { Command } from "@commander-js/extra-typings";
 import type { CommandIO } from "../commands/io.ts";
 
 /** What a wiring module gets: the program to add commands to, the IO, and how to set the exit code. */
@@ -15,3 +15,14 @@ export interface WiringContext {
  * starts as fast as node itself.
  */
 export type Wiring = (ctx: WiringContext) => void;
+
+/** No options (nor global options) yet: the Opts of a new command, in commander's typings. */
+export type NoOptions = Record<never, never>;
+
+/**
+ * The parsed values of the options that a helper adding shared options (forgeOptions, withLimits)
+ * adds, given that helper instantiated for a new command:
+ * `AddedOptions<typeof withLimits<[], NoOptions, NoOptions>>`.
+ */
+export type AddedOptions<Add extends (cmd: Command<[], NoOptions, NoOptions>) => { opts(): unknown }> =
+  ReturnType<ReturnType<Add>["opts"]>;

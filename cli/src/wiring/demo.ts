@@ -1,4 +1,4 @@
-import { Option } from "commander";
+import { Option } from "@commander-js/extra-typings";
 import type { WiringContext } from "./context.ts";
 
 /** `fedeval demo`: the whole federated evaluation on one machine. */

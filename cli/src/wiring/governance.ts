@@ -1,4 +1,4 @@
-import { Option } from "commander";
+import { Option } from "@commander-js/extra-typings";
 import type { WiringContext } from "./context.ts";
 
 /** validate, container inspect, codeowners, init. */
@@ -16,7 +16,7 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
     .addOption(
       new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"),
     )
-    .action(async (root: string, opts) => {
+    .action(async (root, opts) => {
       const { validateCommand } = await import("../commands/validate.ts");
       exit(
         await validateCommand(
@@ -39,7 +39,7 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
     .description("print the normalized task interface of a container definition")
     .argument("<file>", "container_config.yaml or mlcube.yaml")
     .option("--json", "print JSON")
-    .action(async (file: string, opts) => {
+    .action(async (file, opts) => {
       const { containerInspectCommand } = await import("../commands/container-inspect.ts");
       exit(await containerInspectCommand({ file, json: Boolean(opts.json), cwd: process.cwd() }, io));
     });
@@ -49,7 +49,7 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
     .description("write .github/CODEOWNERS from sites and benchmarks")
     .argument("[root]", "governance repository root", ".")
     .option("--check", "exit 1 when the file is out of date instead of writing it")
-    .action(async (root: string, opts) => {
+    .action(async (root, opts) => {
       const { codeownersCommand } = await import("../commands/codeowners.ts");
       exit(await codeownersCommand({ root, check: Boolean(opts.check) }, io));
     });
@@ -60,7 +60,7 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
     .argument("<dir>", "directory to create (must be empty or missing)")
     .option("--benchmark <id>", "id of the sample benchmark", "my-benchmark")
     .option("--site <id>", "id of the sample site", "my-site")
-    .action(async (dir: string, opts) => {
+    .action(async (dir, opts) => {
       const { initCommand } = await import("../commands/init.ts");
       exit(await initCommand({ dir, benchmark: opts.benchmark, site: opts.site }, io));
     });

@@ -11,7 +11,7 @@ export function wireLeaderboard({ program, io, exit }: WiringContext): void {
     .requiredOption("--out <dir>", "output folder (replaced when it holds a previous build)")
     .option("--allow-unsigned", "preview: include results whose signature does not verify, marked unverified")
     .option("--commit <sha>", "the governance commit to record (default: git HEAD of root)")
-    .action(async (root: string, opts) => {
+    .action(async (root, opts) => {
       const { leaderboardBuildCommand } = await import("../commands/leaderboard-build.ts");
       exit(
         await leaderboardBuildCommand(
@@ -36,7 +36,7 @@ export function wireLeaderboard({ program, io, exit }: WiringContext): void {
     .requiredOption("--out <file>", "the HTML file to write")
     .option("--allow-unsigned", "include results whose signature does not verify, marked unverified")
     .option("--commit <sha>", "the governance commit to record (default: git HEAD of root)")
-    .action(async (root: string, opts) => {
+    .action(async (root, opts) => {
       const { reportCommand } = await import("../commands/report.ts");
       exit(
         await reportCommand(
@@ -61,7 +61,7 @@ export function wireLeaderboard({ program, io, exit }: WiringContext): void {
     .requiredOption("--benchmark <id>", "the benchmark")
     .option("--json", "print the drift series and alerts as JSON")
     .option("--allow-unsigned", "include results whose signature does not verify")
-    .action(async (root: string, opts) => {
+    .action(async (root, opts) => {
       const { driftCommand } = await import("../commands/drift.ts");
       exit(
         await driftCommand(

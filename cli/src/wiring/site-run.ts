@@ -1,12 +1,17 @@
-import { type Command, Option } from "commander";
-import type { WiringContext } from "./context.ts";
+import {
+  type Command,
+  type CommandUnknownOpts,
+  Option,
+  type OptionValues,
+} from "@commander-js/extra-typings";
+import type { AddedOptions, NoOptions, WiringContext } from "./context.ts";
 
 /**
  * A command group, created by whichever wiring module asks first: other modules add their
  * subcommands to the same group (`outboxGroup(program).command("approve")...`) whatever the
  * order of the WIRING array.
  */
-function group(program: Command, name: string, description: string): Command {
+function group(program: Command, name: string, description: string): CommandUnknownOpts {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
 
@@ -23,8 +28,10 @@ const runnerOption = () =>
     .choices(["docker", "process"])
     .default("docker");
 
-/** The limit flags `dataset prepare` and `run` share. */
-function withLimits(cmd: Command): Command {
+/** The limit flags `dataset prepare` and `run` share, added to the options `cmd` already has. */
+function withLimits<Args extends unknown[], Opts extends OptionValues, GlobalOpts extends OptionValues>(
+  cmd: Command<Args, Opts, GlobalOpts>,
+) {
   return cmd
     .addOption(runnerOption())
     .option("--gpus <gpus>", "give containers GPUs: all, a number, or device=ID[,ID]")
@@ -34,11 +41,26 @@ function withLimits(cmd: Command): Command {
     .option("--max-output <size>", "limit on what a task writes (e.g. 20g)");
 }
 
+/** withLimits' options, parsed. */
+type LimitOptionValues = AddedOptions<typeof withLimits<[], NoOptions, NoOptions>>;
+
+/** withLimits' parsed options → the request's runner and limits. */
+function limitSettings(opts: LimitOptionValues) {
+  return {
+    runner: opts.runner,
+    gpus: opts.gpus,
+    shmSize: opts.shmSize,
+    memory: opts.memory,
+    timeout: opts.timeout,
+    maxOutput: opts.maxOutput,
+  };
+}
+
 /**
- * Whatever a Ctrl-C (or SIGTERM) interrupts: the running container is killed and removed, and the
- * command stops cleanly. A second Ctrl-C exits at once.
+ * Runs a command that a Ctrl-C (or SIGTERM) interrupts through `signal`: the running container is
+ * killed and removed, and the command stops cleanly. A second Ctrl-C exits at once.
  */
-function interruptible(): { signal: AbortSignal; done(): void } {
+async function interruptibly(command: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -47,13 +69,12 @@ function interruptible(): { signal: AbortSignal; done(): void } {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    done: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
+  try {
+    return await command(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 /** dataset prepare/check/hash, plan, run, outbox ls/show, doctor. */
@@ -76,12 +97,26 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--as <login>", "your GitHub login, recorded as requested_by"),
   ).action(async (opts) => {
     const { datasetPrepareCommand } = await import("../commands/dataset-prepare.ts");
-    const interrupt = interruptible();
-    try {
-      exit(await datasetPrepareCommand({ ...opts, cwd: process.cwd(), env, signal: interrupt.signal }, io));
-    } finally {
-      interrupt.done();
-    }
+    exit(
+      await interruptibly((signal) =>
+        datasetPrepareCommand(
+          {
+            benchmark: opts.benchmark,
+            site: opts.site,
+            data: opts.data,
+            labels: opts.labels,
+            name: opts.name,
+            root: opts.root,
+            as: opts.as,
+            ...limitSettings(opts),
+            cwd: process.cwd(),
+            env,
+            signal,
+          },
+          io,
+        ),
+      ),
+    );
   });
 
   dataset
@@ -95,7 +130,19 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .option("--root <dir>", "also compare with the hash registered in this governance repository")
     .action(async (opts) => {
       const { datasetCheckCommand } = await import("../commands/dataset-check.ts");
-      exit(await datasetCheckCommand({ ...opts, cwd: process.cwd(), env }, io));
+      exit(
+        await datasetCheckCommand(
+          {
+            benchmark: opts.benchmark,
+            site: opts.site,
+            name: opts.name,
+            root: opts.root,
+            cwd: process.cwd(),
+            env,
+          },
+          io,
+        ),
+      );
     });
 
   dataset
@@ -103,7 +150,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .description("the fedeval-tree-v1 hash of a folder (and its MedPerf generated_uid)")
     .argument("<dir>", "folder to hash")
     .option("--json", "print JSON")
-    .action(async (dir: string, opts) => {
+    .action(async (dir, opts) => {
       const { datasetHashCommand } = await import("../commands/dataset-hash.ts");
       exit(await datasetHashCommand({ dir, json: Boolean(opts.json), cwd: process.cwd() }, io));
     });
@@ -116,7 +163,9 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .option("--json", "print JSON")
     .action(async (opts) => {
       const { planCommand } = await import("../commands/plan.ts");
-      exit(await planCommand({ ...opts, cwd: process.cwd(), env }, io));
+      exit(
+        await planCommand({ site: opts.site, root: opts.root, json: opts.json, cwd: process.cwd(), env }, io),
+      );
     });
 
   withLimits(
@@ -133,12 +182,24 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       ),
   ).action(async (opts) => {
     const { runCommand } = await import("../commands/run.ts");
-    const interrupt = interruptible();
-    try {
-      exit(await runCommand({ ...opts, cwd: process.cwd(), env, signal: interrupt.signal }, io));
-    } finally {
-      interrupt.done();
-    }
+    exit(
+      await interruptibly((signal) =>
+        runCommand(
+          {
+            site: opts.site,
+            root: opts.root,
+            benchmark: opts.benchmark,
+            model: opts.model,
+            ignoreModelErrors: opts.ignoreModelErrors,
+            ...limitSettings(opts),
+            cwd: process.cwd(),
+            env,
+            signal,
+          },
+          io,
+        ),
+      ),
+    );
   });
 
   const outbox = outboxGroup(program);
@@ -150,16 +211,21 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .option("--json", "print JSON")
     .action(async (opts) => {
       const { outboxListCommand } = await import("../commands/outbox-list.ts");
-      exit(await outboxListCommand({ ...opts, cwd: process.cwd(), env }, io));
+      exit(
+        await outboxListCommand(
+          { site: opts.site, sent: opts.sent, json: opts.json, cwd: process.cwd(), env },
+          io,
+        ),
+      );
     });
   outbox
     .command("show")
     .description("show a result exactly as it would be submitted, and what was dropped")
     .argument("<id>", "outbox entry id (see outbox ls)")
     .option("--site <id>", "the entry's site")
-    .action(async (id: string, opts) => {
+    .action(async (id, opts) => {
       const { outboxShowCommand } = await import("../commands/outbox-show.ts");
-      exit(await outboxShowCommand({ id, ...opts, cwd: process.cwd(), env }, io));
+      exit(await outboxShowCommand({ id, site: opts.site, cwd: process.cwd(), env }, io));
     });
 
   program
@@ -168,6 +234,6 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .option("--site <id>", "also check this site's signing key")
     .action(async (opts) => {
       const { doctorCommand } = await import("../commands/doctor.ts");
-      exit(await doctorCommand({ ...opts, cwd: process.cwd(), env }, io));
+      exit(await doctorCommand({ site: opts.site, cwd: process.cwd(), env }, io));
     });
 }

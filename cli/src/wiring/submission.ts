@@ -1,10 +1,14 @@
-import { type Command, Option } from "commander";
-import type { ForgeSettings } from "../forge/proposal.ts";
-import type { WiringContext } from "./context.ts";
+import { type Command, Option, type OptionValues } from "@commander-js/extra-typings";
+import type { ForgeSettings } from "../app/propose-change.ts";
+import type { AddedOptions, NoOptions, WiringContext } from "./context.ts";
 import { datasetGroup, outboxGroup } from "./site-run.ts";
 
-/** The options every command that proposes a change to the governance repository takes. */
-export function forgeOptions(cmd: Command): Command {
+/** The options every command that proposes a change to the governance repository takes, added to `cmd`'s. */
+export function forgeOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  GlobalOpts extends OptionValues,
+>(cmd: Command<Args, Opts, GlobalOpts>) {
   return cmd
     .option("--root <dir>", "local governance checkout whose `origin` is the remote", ".")
     .option("--remote <url>", "governance repository to push to (default: the root's origin)")
@@ -23,15 +27,18 @@ export function forgeOptions(cmd: Command): Command {
     .option("--dry-run", "print the branch, files and pull request text; push nothing");
 }
 
+/** forgeOptions' options, parsed. */
+type ForgeOptionValues = AddedOptions<typeof forgeOptions<[], NoOptions, NoOptions>>;
+
 /** Commander's parsed forge options → ForgeSettings. */
-export function forgeSettings(opts: Record<string, unknown>): ForgeSettings {
+export function forgeSettings(opts: ForgeOptionValues): ForgeSettings {
   return {
-    root: opts.root as string,
-    remote: opts.remote as string | undefined,
-    forge: opts.forge as ForgeSettings["forge"],
-    githubApi: opts.githubApi as string | undefined,
-    githubRepo: opts.githubRepo as string | undefined,
-    base: opts.base as string | undefined,
+    root: opts.root,
+    remote: opts.remote,
+    forge: opts.forge,
+    githubApi: opts.githubApi,
+    githubRepo: opts.githubRepo,
+    base: opts.base,
     dryRun: Boolean(opts.dryRun),
   };
 }
@@ -131,7 +138,7 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
       "--policy",
       "approve only what the site policy (policy.yaml in the site workspace) allows; for unattended runners",
     )
-    .action(async (ids: string[], opts) => {
+    .action(async (ids, opts) => {
       const { outboxApproveCommand } = await import("../commands/outbox-approve.ts");
       exit(
         await outboxApproveCommand(
@@ -157,7 +164,7 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
     .argument("<id>", "outbox entry")
     .option("--site <id>", "site id (default: the only site in the workspace)")
     .option("--reason <text>", "why; kept with the entry")
-    .action(async (id: string, opts) => {
+    .action(async (id, opts) => {
       const { outboxRejectCommand } = await import("../commands/outbox-reject.ts");
       exit(
         await outboxRejectCommand(

@@ -11,15 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cell, MAX_PROBLEM_ROWS, validationSummary } from "../../../action/src/summary.ts";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
+import { validateGovernance } from "../../src/app/validate.ts";
 import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { bufferIO } from "../../src/commands/io.ts";
-import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { startFakeGitHub } from "../helpers/github-server.ts";
 import { makeTree, testTreeFiles, writeTree } from "../helpers/governance-tree.ts";
 import { ACTION, ENTRY, REPO, runAction } from "./action-runner.ts";
 
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK}`;
 const NEW_MODEL = `${B}/models/shortcut-cnn.yaml`;
 
 function git(cwd: string, ...args: string[]): string {
@@ -193,7 +193,7 @@ describe("action: command validate on a pull request", () => {
     );
     assert.ok(
       r.summary.includes(
-        `| added | model | ${DEMO_BENCHMARK} | shortcut-cnn | owner fastlane-ai; status approved; image sha256:`,
+        `| added | model | ${BENCHMARK} | shortcut-cnn | owner fastlane-ai; status approved; image sha256:`,
       ),
       r.summary,
     );
@@ -229,7 +229,7 @@ describe("action: command validate on a pull request", () => {
     assert.doesNotMatch(r.summary, /### Problems/);
     assert.ok(
       r.summary.includes(
-        `| added | model | ${DEMO_BENCHMARK} | shortcut-cnn | owner fastlane-ai; status proposed;`,
+        `| added | model | ${BENCHMARK} | shortcut-cnn | owner fastlane-ai; status proposed;`,
       ),
       r.summary,
     );
@@ -432,7 +432,7 @@ describe("validate summary", () => {
     const root = await makeTree((files) => {
       files.set(`${B}/models/${name}`, "schema: fedeval/model@1\n");
     });
-    const report = await validateRepository({ root });
+    const report = await validateGovernance({ root });
     const summary = validationSummary(report, { prefix: "" });
     assert.equal(report.diagnostics.length, 1);
     assert.ok(
@@ -447,7 +447,7 @@ describe("validate summary", () => {
     const root = await makeTree((files) => {
       for (let i = 0; i < MAX_PROBLEM_ROWS + 7; i++) files.set(`${B}/models/junk-${i}.txt`, "x\n");
     });
-    const report = await validateRepository({ root });
+    const report = await validateGovernance({ root });
     const summary = validationSummary(report, { prefix: "" });
     assert.equal(report.diagnostics.length, MAX_PROBLEM_ROWS + 7);
     assert.equal(summary.split("\n").filter((l) => l.startsWith("| error |")).length, MAX_PROBLEM_ROWS);

@@ -12,22 +12,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK, type DemoImages } from "../../src/app/demo/demo-governance.ts";
 import { demoProcessImages } from "../../src/app/demo/demo-images.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import { saveProcessEntrypoints } from "../../src/site/runners.ts";
+import { BENCHMARK, type TestImages } from "../helpers/fixtures.ts";
+import { commitAll } from "../helpers/git.ts";
 import { writeTree } from "../helpers/governance-tree.ts";
-import { addModel, commitAll, demoRepository, rawExport } from "../site/site-fixture.ts";
+import { addModel, demoRepository, rawExport } from "../site/site-fixture.ts";
 import { runAction } from "./action-runner.ts";
 
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK}`;
 const NEW_MODEL = "shortcut-cnn";
 /** A process-runner "image" whose every task exits with code 3. */
 const BROKEN_IMAGE = `sha256:${"b".repeat(64)}`;
 
 interface World {
   home: string;
-  images: DemoImages;
+  images: TestImages;
   /** Where the demo dataset archive is served, and its SHA-256. */
   url: string;
   sha256: string;
@@ -126,13 +127,13 @@ describe("action: compatibility test on demo data (process runner)", () => {
       string,
       Record<string, Record<string, number | null>>
     >;
-    assert.deepEqual(Object.keys(results), [DEMO_BENCHMARK]);
-    const metrics = results[DEMO_BENCHMARK]?.[NEW_MODEL] as Record<string, number | null>;
+    assert.deepEqual(Object.keys(results), [BENCHMARK]);
+    const metrics = results[BENCHMARK]?.[NEW_MODEL] as Record<string, number | null>;
     assert.ok(metrics, "the new model's metrics");
     assert.ok(typeof metrics.auc === "number" && metrics.auc > 0.5 && metrics.auc <= 1, `auc ${metrics.auc}`);
 
     assert.match(r.summary, /### Compatibility test on demo data/);
-    assert.match(r.summary, new RegExp(`Benchmark ${DEMO_BENCHMARK}, demo dataset of 600 cases:`));
+    assert.match(r.summary, new RegExp(`Benchmark ${BENCHMARK}, demo dataset of 600 cases:`));
     const row = r.summary.split("\n").find((l) => l.startsWith(`| ${NEW_MODEL} |`));
     assert.ok(row, r.summary);
     const header = r.summary.split("\n").find((l) => l.startsWith("| Model |")) as string;
@@ -165,8 +166,8 @@ describe("action: compatibility test on demo data (process runner)", () => {
     );
     assert.match(r.stdout, /^::error::the compatibility test on demo data failed/m);
     const results = JSON.parse(r.outputs["compatibility-results"] as string);
-    assert.equal(typeof results[DEMO_BENCHMARK][NEW_MODEL].auc, "number", "the other model still ran");
-    assert.equal(results[DEMO_BENCHMARK]["broken-model"].auc, null);
+    assert.equal(typeof results[BENCHMARK][NEW_MODEL].auc, "number", "the other model still ran");
+    assert.equal(results[BENCHMARK]["broken-model"].auc, null);
     assert.match(
       r.summary,
       /^\| broken-model \| — \(model-error\) \|.*❌ model failed: task infer failed with exit code 3 \|$/m,
@@ -194,7 +195,7 @@ describe("action: compatibility test on demo data (process runner)", () => {
     assert.match(
       r.summary,
       new RegExp(
-        `^Benchmark ${DEMO_BENCHMARK} has no demo dataset \\(no demo\\_dataset in its benchmark.yaml\\): 1 changed model not tested.$`,
+        `^Benchmark ${BENCHMARK} has no demo dataset \\(no demo\\_dataset in its benchmark.yaml\\): 1 changed model not tested.$`,
         "m",
       ),
     );

@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { build } from "esbuild";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { demoProcessImages } from "../../src/app/demo/demo-images.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { datasetPrepareCommand } from "../../src/commands/dataset-prepare.ts";
@@ -21,8 +20,9 @@ import type { OutboxEntry } from "../../src/results/outbox.ts";
 import { readLocalDataset } from "../../src/site/prepare.ts";
 import { saveProcessEntrypoints } from "../../src/site/runners.ts";
 import { hashDatasetTree } from "../../src/site/tree-hash.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { git, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
-import { installDemoKey, OWNER } from "../helpers/site-workspace.ts";
+import { installSiteKey, OWNER } from "../helpers/site-workspace.ts";
 import { DATASET, demoRepository, rawExport, registerDataset, SITE } from "../site/site-fixture.ts";
 import { REPO, runAction } from "./action-runner.ts";
 
@@ -46,7 +46,7 @@ async function siteMachine(): Promise<SiteMachine> {
   const io = bufferIO();
   const prepared = await datasetPrepareCommand(
     {
-      benchmark: DEMO_BENCHMARK,
+      benchmark: BENCHMARK,
       site: SITE,
       ...(await rawExport(SITE)),
       name: DATASET,
@@ -59,16 +59,16 @@ async function siteMachine(): Promise<SiteMachine> {
   );
   assert.equal(prepared, 0, io.err.join(""));
   const site = workspace(env).site(SITE);
-  const local = await readLocalDataset(site, DEMO_BENCHMARK, DATASET);
+  const local = await readLocalDataset(site, BENCHMARK, DATASET);
   assert.ok(local);
   await registerDataset(root, local.association);
-  await installDemoKey(env);
+  await installSiteKey(env);
   await writeFile(
     site.policy,
     toYaml({
       schema: "fedeval/site-policy@1",
       approver: OWNER,
-      auto_approve: { benchmarks: [DEMO_BENCHMARK], min_n: 20, subgroups: "allowed" },
+      auto_approve: { benchmarks: [BENCHMARK], min_n: 20, subgroups: "allowed" },
     }),
   );
   const remote = await mkdtemp(join(tmpdir(), "fedeval-remote-"));
@@ -163,7 +163,7 @@ describe("action: command run on a site's runner", () => {
     const branch = `fedeval/${SITE}/results-${entries[0]?.run_id}`;
     assert.deepEqual(remoteBranches(machine.remote, machine.env).sort(), [branch, "main"].sort());
     for (const e of entries) {
-      const file = `benchmarks/${DEMO_BENCHMARK}/results/${DATASET}/${e.result.model}.yaml`;
+      const file = `benchmarks/${BENCHMARK}/results/${DATASET}/${e.result.model}.yaml`;
       assert.match(remoteFile(machine.remote, branch, file, machine.env) ?? "", /signature:/, file);
     }
     assert.deepEqual(await outboxEntries(machine.outbox), [], "the outbox is empty: all went to sent/");

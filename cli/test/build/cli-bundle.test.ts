@@ -1,79 +1,88 @@
 /**
- * The CLI bundle (scripts/build-options.ts) leaves dockerode's SSH, BuildKit and build-context
- * parts in node_modules, and they still work when used: each is exercised here from a bundle built
- * with the CLI's options, run by plain node, against endpoints that refuse (so no engine is needed),
- * and must fail the way the real module fails — not with "Cannot find module" or a TypeError.
+ * Both bundles (scripts/build-options.ts) replace dockerode's SSH, BuildKit and build-context parts
+ * by stand-ins: those parts bring optional native add-ons (so the bundle would depend on what npm
+ * installed) and an installed fedeval has no node_modules to load them from. A bundle built with
+ * the CLI's options, run by plain node from a folder with no node_modules above it, must fail with
+ * each stand-in's one-line error when a part is used — not with "Cannot find module".
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { build } from "esbuild";
-import { cliBuildOptions } from "../../../scripts/build-options.ts";
+import { build, type Metafile } from "esbuild";
+import { actionBuildOptions, cliBuildOptions } from "../../../scripts/build-options.ts";
 
 const repo = resolve(import.meta.dirname, "../../..");
 
-/** Run by the bundle: each of dockerode's lazily loaded parts, printed as `part: outcome`. */
+/** Run by the bundle: each of dockerode's left-out parts, printed as `part: error name: message`. */
 const ENTRY = `
 import { Readable } from "node:stream";
 import Docker from "dockerode";
-const [port, context] = process.argv.slice(2);
-const outcome = (p) => p.then(() => "ok", (err) => err.code ?? err.constructor.name + ": " + err.message);
+const [context] = process.argv.slice(2);
+const failure = (err) => err.name + ": " + err.message;
+const outcome = (p) => p.then(() => "ok", failure);
 const nowhere = new Docker({ socketPath: "/nonexistent/docker.sock" });
-const lines = Readable.from(['{"status":"a"}\\n', '{"status":"b"}\\n']);
+const lines = Readable.from(['{"status":"a"}\\n']);
 const results = {
-  ssh: await outcome(new Docker({ protocol: "ssh", host: "127.0.0.1", port: Number(port), username: "x" }).ping()),
-  buildkit: await new Promise((done) =>
-    new Docker().followProgress(lines, (err, out) => done(err ? String(err) : out.map((o) => o.status).join(""))),
-  ),
-  tarFs: await outcome(nowhere.buildImage({ context, src: ["Dockerfile"] }, { t: "x" })),
+  ssh: await outcome(new Docker({ protocol: "ssh", host: "127.0.0.1", port: 1, username: "x" }).ping()),
+  buildkit: await outcome(new Promise((done) => new Docker().followProgress(lines, done))),
+  // dockerode packs the context in a callback of fs.readFile: the stand-in's error is uncaught
+  tarFs: await new Promise((done) => {
+    process.once("uncaughtException", (err) => done(failure(err)));
+    nowhere.buildImage({ context, src: ["Dockerfile"] }, { t: "x" }).then(() => done("ok"), (err) => done(failure(err)));
+  }),
   session: await outcome(nowhere.buildImage({ context, src: ["Dockerfile"] }, { t: "x", version: "2" })),
 };
 process.stdout.write(JSON.stringify(results));
 `;
 
-describe("the CLI bundle's lazily loaded dockerode parts", () => {
+/** The inputs of a bundle from a package esbuild should have left out. */
+function leftOutInputs(metafile: Metafile): string[] {
+  return Object.keys(metafile.inputs).filter((f) =>
+    /node_modules\/(ssh2|cpu-features|@grpc|protobufjs|tar-fs)\//.test(f),
+  );
+}
+
+describe("dockerode's left-out parts", () => {
   let out: string;
+  let metafile: Metafile;
   before(async () => {
-    // inside node_modules, like dist/, so the lazily loaded modules resolve
-    out = await mkdtemp(join(repo, "node_modules", ".cache-fedeval-bundle-test-"));
+    // no node_modules above the bundle, as in an installed package
+    out = await mkdtemp(join(tmpdir(), "fedeval-bundle-test-"));
     await writeFile(join(out, "entry.mjs"), ENTRY);
     await writeFile(join(out, "Dockerfile"), "FROM scratch\n");
-    await build(
-      cliBuildOptions({ outdir: join(out, "dist"), entryPoints: { entry: join(out, "entry.mjs") } }),
-    );
+    ({ metafile } = await build({
+      ...cliBuildOptions({ outdir: join(out, "dist"), entryPoints: { entry: join(out, "entry.mjs") } }),
+      nodePaths: [join(repo, "node_modules")],
+      metafile: true,
+    }));
   });
   after(() => rm(out, { recursive: true, force: true }));
 
-  it("bundles none of them", async () => {
-    const files = await readdir(join(out, "dist"));
-    for (const f of files) {
-      const text = await readFile(join(out, "dist", f), "utf8");
-      assert.doesNotMatch(text, /node_modules\/(ssh2|@grpc|protobufjs|tar-fs)\//, f);
-      assert.match(text, /node_modules\/docker-modem\/lib\/modem\.js/, "dockerode itself is bundled");
-    }
+  it("are in neither bundle", async () => {
+    assert.deepEqual(leftOutInputs(metafile), []);
+    assert.ok(
+      Object.keys(metafile.inputs).some((f) => f.endsWith("node_modules/docker-modem/lib/modem.js")),
+      "dockerode itself is bundled",
+    );
+    const action = await build({ ...actionBuildOptions(), write: false, metafile: true });
+    assert.deepEqual(leftOutInputs(action.metafile), []);
   });
 
-  it("loads each from node_modules when it is used", async () => {
-    // a port nothing listens on
-    const server = createServer().listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as { port: number };
-    server.close();
-    const run = spawnSync(process.execPath, [join(out, "dist", "entry.js"), String(port), out], {
+  it("throw a one-line error when used", () => {
+    const run = spawnSync(process.execPath, [join(out, "dist", "entry.js"), out], {
+      cwd: out,
       encoding: "utf8",
       timeout: 60_000,
     });
     assert.equal(run.status, 0, run.stderr);
-    const results = JSON.parse(run.stdout);
-    // ssh2's client tried to connect
-    assert.equal(results.ssh, "ECONNREFUSED");
-    assert.equal(results.buildkit, "ab");
-    // the build context was packed by tar-fs, then the engine was unreachable
-    assert.equal(results.tarFs, "ENOENT");
-    assert.equal(results.session, "ENOENT");
+    const results = JSON.parse(run.stdout) as Record<string, string>;
+    assert.match(results.ssh ?? "", /^UserError: fedeval does not support ssh:\/\/ Docker hosts; /);
+    assert.match(results.buildkit ?? "", /^Error: fedeval's bundle leaves out dockerode's BuildKit progress/);
+    assert.match(results.tarFs ?? "", /^Error: fedeval's bundle leaves out dockerode's build contexts/);
+    assert.match(results.session ?? "", /^Error: fedeval's bundle leaves out dockerode's BuildKit sessions/);
+    for (const [part, message] of Object.entries(results)) assert.doesNotMatch(message, /\n/, part);
   });
 });

@@ -3,25 +3,25 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { type DatasetRegisterOptions, datasetRegisterCommand } from "../../src/commands/dataset-register.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Dataset } from "../../src/governance/types.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import { SITE } from "../helpers/site-workspace.ts";
 
 const ID = "north-general-2027q1";
-const PATH = `benchmarks/${DEMO_BENCHMARK}/datasets/${ID}.yaml`;
-const BRANCH = `fedeval/${SITE}/dataset-${DEMO_BENCHMARK}-${ID}`;
+const PATH = `benchmarks/${BENCHMARK}/datasets/${ID}.yaml`;
+const BRANCH = `fedeval/${SITE}/dataset-${BENCHMARK}-${ID}`;
 
 /** The benchmark's policy without auto-approval: the committee reviews every dataset. */
 const committeeReviews = (files: Map<string, string>) => {
-  const path = `benchmarks/${DEMO_BENCHMARK}/benchmark.yaml`;
+  const path = `benchmarks/${BENCHMARK}/benchmark.yaml`;
   files.set(path, (files.get(path) as string).replace("datasets: ALLOWLIST", "datasets: NEVER"));
 };
 
@@ -35,7 +35,7 @@ async function prepared(change?: (d: Dataset) => void, edit = committeeReviews) 
     prepared_at: "2027-01-05T08:00:00Z",
   };
   change?.(dataset);
-  const dir = workspace(env).site(SITE).dataset(DEMO_BENCHMARK, ID);
+  const dir = workspace(env).site(SITE).dataset(BENCHMARK, ID);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "dataset.yaml"), toYaml(dataset));
   return { env, ...gov };
@@ -56,7 +56,7 @@ describe("fedeval dataset register", () => {
     const io = bufferIO();
     const code = await datasetRegisterCommand(
       {
-        benchmark: DEMO_BENCHMARK,
+        benchmark: BENCHMARK,
         site: SITE,
         name: ID,
         root,
@@ -85,7 +85,7 @@ describe("fedeval dataset register", () => {
     assert.equal(proposed.requested_by, "north-it");
     assert.equal(proposed.approved_by, undefined);
     const pr = gh.pulls.find((p) => p.head === BRANCH);
-    assert.equal(pr?.title, `Register dataset ${ID} (${SITE}) for ${DEMO_BENCHMARK}`);
+    assert.equal(pr?.title, `Register dataset ${ID} (${SITE}) for ${BENCHMARK}`);
     assert.deepEqual(pr?.labels, ["fedeval", "dataset", `site:${SITE}`]);
     assert.match(
       pr?.body ?? "",

@@ -4,16 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK, demoContainerConfig } from "../../src/app/demo/demo-governance.ts";
 import { UsageError, UserError } from "../../src/base/errors.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { type ModelProposeOptions, modelProposeCommand } from "../../src/commands/model-propose.ts";
 import type { Model } from "../../src/governance/types.ts";
+import { BENCHMARK, containerConfig } from "../helpers/fixtures.ts";
 import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import { hex } from "../helpers/governance-tree.ts";
 
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK}`;
 const IMAGE = `ghcr.io/acme/lung-net@sha256:${hex("lung-net")}`;
 
 async function setup(image = "ghcr.io/acme/lung-net:2.1") {
@@ -21,7 +21,7 @@ async function setup(image = "ghcr.io/acme/lung-net:2.1") {
   const gov = await governanceRemote(env);
   const dir = await mkdtemp(join(tmpdir(), "fedeval-model-"));
   const container = join(dir, "container_config.yaml");
-  const text = demoContainerConfig(image, "model");
+  const text = containerConfig(image, "model");
   await writeFile(container, text);
   return { env, ...gov, container, text };
 }
@@ -36,7 +36,7 @@ describe("fedeval model propose", () => {
     const io = bufferIO();
     const code = await modelProposeCommand(
       {
-        benchmark: DEMO_BENCHMARK,
+        benchmark: BENCHMARK,
         container: "",
         id: "lung-net",
         root,
@@ -59,7 +59,7 @@ describe("fedeval model propose", () => {
     const { env, root, remote, container, text } = await setup();
     const { code, out } = await propose(env, root, { container, image: IMAGE, title: "Lung Net" });
     assert.equal(code, 0, out);
-    const branch = `fedeval/models/${DEMO_BENCHMARK}/lung-net`;
+    const branch = `fedeval/models/${BENCHMARK}/lung-net`;
     assert.deepEqual(branchFiles(remote, branch, env), [
       `${B}/containers/lung-net.yaml`,
       `${B}/models/lung-net.yaml`,

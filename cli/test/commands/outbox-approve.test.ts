@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DEMO_SITES, demoSite } from "../../src/app/demo/demo-governance.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { bufferIO } from "../../src/commands/io.ts";
@@ -13,11 +12,12 @@ import type { Result } from "../../src/governance/types.ts";
 import { signedDigest } from "../../src/results/approval.ts";
 import type { OutboxEntry } from "../../src/results/outbox.ts";
 import { checkResultSignature } from "../../src/results/signature.ts";
+import { testSite } from "../helpers/fixtures.ts";
 import { testEnv } from "../helpers/git.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 import {
   addPending,
-  installDemoKey,
+  installSiteKey,
   NOW,
   OWNER,
   outboxOf,
@@ -25,12 +25,12 @@ import {
   SITE,
 } from "../helpers/site-workspace.ts";
 
-const SITE_FILE = demoSite(DEMO_SITES.find((s) => s.id === SITE) as (typeof DEMO_SITES)[number]);
+const SITE_FILE = testSite(SITE);
 
 async function setup(models = ["effusion-net-v2", "shortcut-cnn"]) {
   const env = await testEnv();
   const root = await makeTree();
-  await installDemoKey(env);
+  await installSiteKey(env);
   const entries = models.map((m) => pendingEntry(m, "r1"));
   await addPending(env, entries);
   return { env, root, entries };

@@ -3,18 +3,15 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { planCommand } from "../../src/commands/plan.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 
 test("plan says which datasets cannot run and why, and warns about files that did not load", async () => {
   const root = await makeTree((files) => {
     for (const path of [...files.keys()]) if (path.includes("/results/")) files.delete(path);
-    files.set(
-      `benchmarks/${DEMO_BENCHMARK}/models/broken.yaml`,
-      "schema: fedeval/model@1\nid: [not, a, slug]\n",
-    );
+    files.set(`benchmarks/${BENCHMARK}/models/broken.yaml`, "schema: fedeval/model@1\nid: [not, a, slug]\n");
   });
   const home = await mkdtemp(join(tmpdir(), "fedeval-home-"));
   const io = bufferIO();
@@ -25,7 +22,7 @@ test("plan says which datasets cannot run and why, and warns about files that di
     [
       "site east-valley: 0 triples to run",
       "datasets that cannot run (1):",
-      `  ${DEMO_BENCHMARK}  east-valley-2026q4 (3 models): not prepared in this workspace: run \`fedeval dataset prepare --benchmark ${DEMO_BENCHMARK} --site east-valley --name east-valley-2026q4 ...\` on this machine`,
+      `  ${BENCHMARK}  east-valley-2026q4 (3 models): not prepared in this workspace: run \`fedeval dataset prepare --benchmark ${BENCHMARK} --site east-valley --name east-valley-2026q4 ...\` on this machine`,
       "up to date: 0 results in the repository",
       "",
     ].join("\n"),

@@ -6,14 +6,15 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
 import { cliBuildOptions } from "../../../scripts/build-options.ts";
-import type { DemoImages } from "../../src/app/demo/demo-governance.ts";
 import { buildDemoImages } from "../../src/app/demo/demo-images.ts";
 import { buildNodeImage } from "../../src/containers/node-image.ts";
 import { containersLabelled, dockerForTests } from "../helpers/docker.ts";
+import type { TestImages } from "../helpers/fixtures.ts";
 import {
   addModel,
   DATASET,
@@ -29,17 +30,15 @@ import {
 } from "../site/site-fixture.ts";
 
 const { docker, skip } = await dockerForTests();
-const repo = resolve(import.meta.dirname, "../../..");
 
 describe("fedeval run through the CLI", { skip }, () => {
   let cli: string;
-  let images: DemoImages;
+  let images: TestImages;
   let slow: string;
   let prepared: PreparedDataset;
 
   before(async () => {
-    // inside node_modules, like dist/, so the modules the bundle leaves there resolve
-    const out = await mkdtemp(join(repo, "node_modules", ".cache-fedeval-cli-test-"));
+    const out = await mkdtemp(join(tmpdir(), "fedeval-cli-test-"));
     await build(cliBuildOptions({ outdir: out }));
     cli = join(out, "cli.js");
     images = await buildDemoImages(docker, "fedeval-test-cli");

@@ -3,7 +3,6 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { ExternalError } from "../../src/base/errors.ts";
 import { acquireSiteLock } from "../../src/base/lock.ts";
 import { workspace } from "../../src/base/workspace.ts";
@@ -13,6 +12,7 @@ import { outboxRejectCommand } from "../../src/commands/outbox-reject.ts";
 import { type SubmitCommandOptions, submitCommand } from "../../src/commands/submit.ts";
 import { governanceFileText } from "../../src/governance/governance-file.ts";
 import type { Result } from "../../src/governance/types.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import {
   branchFiles,
   git,
@@ -25,7 +25,7 @@ import {
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import {
   addPending,
-  installDemoKey,
+  installSiteKey,
   NOW,
   OWNER,
   outboxOf,
@@ -33,7 +33,7 @@ import {
   SITE,
 } from "../helpers/site-workspace.ts";
 
-const RESULTS = `benchmarks/${DEMO_BENCHMARK}/results/north-general-2026q4`;
+const RESULTS = `benchmarks/${BENCHMARK}/results/north-general-2026q4`;
 const resultFile = (model: string) => `${RESULTS}/${model}.yaml`;
 const BRANCH_R1 = `fedeval/${SITE}/results-r1`;
 
@@ -43,7 +43,7 @@ async function site(runs: Record<string, string[]> = { r1: ["effusion-net-v2", "
   const gov = await governanceRemote(env, (files) => {
     for (const path of [...files.keys()]) if (path.startsWith(`${RESULTS}/`)) files.delete(path);
   });
-  await installDemoKey(env);
+  await installSiteKey(env);
   await addPending(
     env,
     Object.entries(runs).flatMap(([run, models]) => models.map((m) => pendingEntry(m, run))),
@@ -107,7 +107,7 @@ describe("fedeval submit on a plain git remote", () => {
         join(
           workspace(env).site(SITE).outbox,
           "sent",
-          `${DEMO_BENCHMARK}--north-general-2026q4--effusion-net-v2--r1.json`,
+          `${BENCHMARK}--north-general-2026q4--effusion-net-v2--r1.json`,
         ),
         "utf8",
       ),
@@ -179,7 +179,7 @@ describe("fedeval submit on a plain git remote", () => {
 
   it("an entry whose model was suspended since approval stays in the outbox with the reason", async () => {
     const { env, root, remote } = await site();
-    const model = `benchmarks/${DEMO_BENCHMARK}/models/shortcut-cnn.yaml`;
+    const model = `benchmarks/${BENCHMARK}/models/shortcut-cnn.yaml`;
     const text = remoteFile(remote, "main", model, env) as string;
     await pushAsSomeoneElse(
       remote,

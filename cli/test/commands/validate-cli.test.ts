@@ -7,11 +7,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK}`;
 const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
 const MODEL = `${B}/models/effusion-net-v2.yaml`;
 

@@ -1,8 +1,10 @@
 /**
  * Real git for tests: a governance tree committed and pushed to a bare repository on disk, an
- * isolated HOME (no user or system git configuration leaks in), and an identity from the environment.
+ * isolated HOME (no user or system git configuration leaks in), and an identity from the environment;
+ * and, for a repository on disk alone, git as a fixed test identity (`gitIn`, `commitAll`).
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,6 +27,28 @@ export async function testEnv(): Promise<NodeJS.ProcessEnv> {
 
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): string {
   return execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Runs git in `dir` as a fixed test identity, unsigned, new repositories on main; returns its output, trimmed. */
+export function gitIn(dir: string, ...args: string[]): string {
+  const config = [
+    "user.name=fedeval test",
+    "user.email=test@example.org",
+    "commit.gpgsign=false",
+    "init.defaultBranch=main",
+  ];
+  return execFileSync("git", [...config.flatMap((c) => ["-c", c]), ...args], {
+    cwd: dir,
+    encoding: "utf8",
+  }).trim();
+}
+
+/** Stages and commits everything in `dir` (initializing a repository the first time); returns the commit. */
+export function commitAll(dir: string, message: string): string {
+  if (!existsSync(join(dir, ".git"))) gitIn(dir, "init", "-q");
+  gitIn(dir, "add", "-A");
+  gitIn(dir, "commit", "-q", "--allow-empty", "-m", message);
+  return gitIn(dir, "rev-parse", "HEAD");
 }
 
 export interface GovernanceRemote {

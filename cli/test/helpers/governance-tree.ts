@@ -1,29 +1,31 @@
 /**
- * A valid governance tree for tests: the demo benchmark with fake but well-formed image pins,
- * datasets and results, results signed with the demo site keys. Tests then break one thing.
+ * A valid governance tree for tests: the test benchmark (fixtures.ts) with fake but well-formed image
+ * pins, datasets and results, results signed with the test site keys. Tests then break one thing.
  */
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import {
-  DEMO_BENCHMARK,
-  DEMO_MODELS,
-  DEMO_SITES,
-  type DemoImages,
-  demoBenchmark,
-  demoGovernanceFiles,
-  demoSiteKey,
-} from "../../src/app/demo/demo-governance.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
+import {
+  BENCHMARK,
+  COMMITTEE,
+  governanceFiles,
+  SITE_KEY_ID,
+  siteKey,
+  siteOwner,
+  TEST_MODELS,
+  TEST_SITES,
+  type TestImages,
+} from "./fixtures.ts";
 
 export const hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
-export const TEST_IMAGES: DemoImages = {
+export const TEST_IMAGES: TestImages = {
   preparation: `sha256:${hex("prep")}`,
   evaluator: `sha256:${hex("evaluator")}`,
-  models: Object.fromEntries(DEMO_MODELS.map((m) => [m.id, `sha256:${hex(m.id)}`])),
+  models: Object.fromEntries(TEST_MODELS.map((m) => [m.id, `sha256:${hex(m.id)}`])),
 };
 
 export function testDataset(site: string): Dataset {
@@ -36,8 +38,8 @@ export function testDataset(site: string): Dataset {
     statistics: { num_cases: 400, label_counts: { effusion: 120, no_effusion: 280 } },
     reference_result: { auc: 0.81 },
     status: "approved",
-    requested_by: DEMO_SITES.find((s) => s.id === site)?.owners[0],
-    approved_by: ["demo-committee"],
+    requested_by: siteOwner(site),
+    approved_by: [...COMMITTEE],
   };
 }
 
@@ -45,7 +47,7 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
   const counts = { tp: 90, fp: 30, tn: 250, fn: 30 };
   const result: Result = {
     schema: "fedeval/result@1",
-    benchmark: { id: DEMO_BENCHMARK, version: 1 },
+    benchmark: { id: BENCHMARK, version: 1 },
     model,
     dataset: dataset.id,
     n: 400,
@@ -82,18 +84,18 @@ export function testResult(dataset: Dataset, model: string, sign = true): Result
       isolation: "docker-none-ro",
     },
     approval: {
-      by: DEMO_SITES.find((s) => s.id === dataset.site)?.owners[0] as string,
+      by: siteOwner(dataset.site) as string,
       at: "2026-11-20T08:15:00Z",
       policy: "manual",
     },
   };
-  return sign ? signResult(result, "demo-1", demoSiteKey(dataset.site).privateKey) : result;
+  return sign ? signResult(result, SITE_KEY_ID, siteKey(dataset.site).privateKey) : result;
 }
 
 export function testTreeFiles(): Map<string, string> {
-  const datasets = DEMO_SITES.map((s) => testDataset(s.id));
-  const results = datasets.flatMap((d) => DEMO_MODELS.map((m) => testResult(d, m.id)));
-  return demoGovernanceFiles({ images: TEST_IMAGES, datasets, results });
+  const datasets = TEST_SITES.map((s) => testDataset(s.id));
+  const results = datasets.flatMap((d) => TEST_MODELS.map((m) => testResult(d, m.id)));
+  return governanceFiles({ images: TEST_IMAGES, datasets, results });
 }
 
 export async function writeTree(files: Map<string, string>, root?: string): Promise<string> {
@@ -111,5 +113,3 @@ export async function makeTree(edit?: (files: Map<string, string>) => void): Pro
   edit?.(files);
   return writeTree(files);
 }
-
-export { demoBenchmark };

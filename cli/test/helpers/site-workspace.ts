@@ -1,23 +1,23 @@
-/** A site workspace for tests: the demo site key installed, pending outbox entries. */
+/** A site workspace for tests: the test site key installed, pending outbox entries. */
 import { mkdir, writeFile } from "node:fs/promises";
-import { DEMO_SITES, demoSiteKey } from "../../src/app/demo/demo-governance.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import type { Result } from "../../src/governance/types.ts";
 import type { PendingResult } from "../../src/results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../../src/results/outbox.ts";
+import { SITE_KEY_ID, siteKey, siteOwner } from "./fixtures.ts";
 import { testDataset, testResult } from "./governance-tree.ts";
 
 export const SITE = "north-general";
-/** After the test results finished (2026-11-20T01:07:12Z) and after the demo keys were created. */
+/** After the test results finished (2026-11-20T01:07:12Z) and after the test site keys were created. */
 export const NOW = new Date("2026-11-21T10:00:00Z");
-export const OWNER = DEMO_SITES.find((s) => s.id === SITE)?.owners[0] as string;
+export const OWNER = siteOwner(SITE) as string;
 
-/** Installs the demo site's private key (`demo-1`, listed in sites/<site>.yaml) with mode 0600. */
-export async function installDemoKey(env: NodeJS.ProcessEnv, site = SITE): Promise<string> {
+/** Installs the test site's private key (`demo-1`, listed in sites/<site>.yaml) with mode 0600. */
+export async function installSiteKey(env: NodeJS.ProcessEnv, site = SITE): Promise<string> {
   const keys = workspace(env).site(site).keys;
   await mkdir(keys, { recursive: true, mode: 0o700 });
-  const file = `${keys}/demo-1.pem`;
-  await writeFile(file, demoSiteKey(site).privateKey.export({ format: "pem", type: "pkcs8" }), {
+  const file = `${keys}/${SITE_KEY_ID}.pem`;
+  await writeFile(file, siteKey(site).privateKey.export({ format: "pem", type: "pkcs8" }), {
     mode: 0o600,
   });
   return file;

@@ -7,13 +7,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import leaderboardSchema from "../../../schemas/leaderboard.schema.json" with { type: "json" };
-import { DEMO_SITES, demoSite, demoSiteKey } from "../../src/app/demo/demo-governance.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { leaderboardBuildCommand } from "../../src/commands/leaderboard-build.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Model } from "../../src/governance/types.ts";
 import type { Leaderboard } from "../../src/leaderboard/types.ts";
+import { siteKey, testSite } from "../helpers/fixtures.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import {
   BENCHMARK,
@@ -224,12 +224,12 @@ describe("page weight", () => {
     const root = await makeBoardTree((files) => {
       for (let i = 0; i < 20; i++) {
         const id = `extra-site-${i}`;
-        const site = { ...demoSite(DEMO_SITES[0]), id, name: `Extra ${i}` };
+        const site = { ...testSite("north-general"), id, name: `Extra ${i}` };
         site.keys = [
           {
             id: "demo-1",
             algorithm: "ed25519",
-            public_key: demoSiteKey(id).publicKey,
+            public_key: siteKey(id).publicKey,
             created_at: "2026-11-01T09:00:00Z",
           },
         ];

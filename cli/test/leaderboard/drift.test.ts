@@ -7,18 +7,9 @@ import { UsageError, UserError } from "../../src/base/errors.ts";
 import { driftCommand } from "../../src/commands/drift.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import type { DriftBoard } from "../../src/leaderboard/types.ts";
+import { commitAll } from "../helpers/git.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
-import {
-  BENCHMARK,
-  commitAll,
-  git,
-  laterDataset,
-  makeBoardTree,
-  result,
-  resultFile,
-  resultPath,
-  SHIFT,
-} from "./fixture.ts";
+import { BENCHMARK, laterDataset, makeBoardTree, result, resultFile, resultPath, SHIFT } from "./fixture.ts";
 
 async function drift(root: string, json = false) {
   const io = bufferIO();
@@ -75,7 +66,6 @@ describe("fedeval drift", () => {
 
   test("finds earlier runs of the same dataset in git history", async () => {
     const root = await makeBoardTree();
-    git(root, "init", "-q");
     const first = commitAll(root, "first run");
     const path = resultPath("north-general-2026q4", "shortcut-cnn");
     // the site re-runs the model on the same dataset: the file is replaced, the old run lives in git
@@ -102,7 +92,6 @@ describe("fedeval drift", () => {
 
   test("an earlier version in git that does not verify is not a run", async () => {
     const root = await makeBoardTree();
-    git(root, "init", "-q");
     const path = resultPath("north-general-2026q4", "shortcut-cnn");
     // first committed version: unsigned, with a much better AUC than the later signed run
     await writeFile(

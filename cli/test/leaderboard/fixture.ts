@@ -1,24 +1,25 @@
 /**
- * Governance trees for leaderboard tests: the demo benchmark (3 sites, 3 models) with results
+ * Governance trees for leaderboard tests: the test benchmark (3 sites, 3 models) with results
  * whose numbers differ by model and site and agree with their own statistics (a result's AUC is
- * its histogram's AUC, its sensitivity its counts'), signed with the demo site keys.
+ * its histogram's AUC, its sensitivity its counts'), signed with the test site keys.
  */
-import { execFileSync } from "node:child_process";
-import {
-  DEMO_MODELS,
-  DEMO_SITES,
-  demoGovernanceFiles,
-  demoSiteKey,
-} from "../../src/app/demo/demo-governance.ts";
 import { governanceFileText } from "../../src/governance/governance-file.ts";
 import type { Dataset, Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { histogramAuc } from "../../src/stats/histogram.ts";
+import {
+  BENCHMARK,
+  governanceFiles,
+  SITE_KEY_ID,
+  siteKey,
+  TEST_MODELS,
+  TEST_SITES,
+} from "../helpers/fixtures.ts";
 import { TEST_IMAGES, testDataset, testResult, writeTree } from "../helpers/governance-tree.ts";
 
-export const BENCHMARK = "pleural-effusion-demo";
-export const SITES: string[] = DEMO_SITES.map((s) => s.id);
-export const MODELS: string[] = DEMO_MODELS.map((m) => m.id);
+export { BENCHMARK };
+export const SITES: string[] = TEST_SITES.map((s) => s.id);
+export const MODELS: string[] = TEST_MODELS.map((m) => m.id);
 
 /** How far up the score bins each model's positives start, per site (higher = better AUC). */
 export const SHIFT: Record<string, number[]> = {
@@ -108,7 +109,7 @@ export function result(o: ResultOptions): Result {
       policy: "manual",
     },
   };
-  return o.sign === false ? r : signResult(r, "demo-1", demoSiteKey(o.dataset.site).privateKey);
+  return o.sign === false ? r : signResult(r, SITE_KEY_ID, siteKey(o.dataset.site).privateKey);
 }
 
 /** The standard tree's results: every model on every site's 2026q4 dataset. */
@@ -138,7 +139,7 @@ export function resultFile(r: Result): string {
 /** Files of a tree; `edit` may change them before they are written. */
 export function treeFiles(extra?: { datasets?: Dataset[]; results?: Result[] }): Map<string, string> {
   const { datasets, results } = standardResults();
-  return demoGovernanceFiles({
+  return governanceFiles({
     images: TEST_IMAGES,
     datasets: [...datasets, ...(extra?.datasets ?? [])],
     results: [...results, ...(extra?.results ?? [])],
@@ -162,32 +163,4 @@ export function laterDataset(site: string, id = `${site}-2027q1`): Dataset {
     hash: `fedeval-tree-v1:sha256:${"ab".repeat(32)}`,
     prepared_at: "2027-01-05T00:00:00Z",
   };
-}
-
-/** Runs git in `dir` with a fixed identity; returns stdout. */
-export function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    "git",
-    [
-      "-c",
-      "user.name=Test",
-      "-c",
-      "user.email=test@example.org",
-      "-c",
-      "commit.gpgsign=false",
-      "-c",
-      "init.defaultBranch=main",
-      ...args,
-    ],
-    {
-      cwd: dir,
-      encoding: "utf8",
-    },
-  ).trim();
-}
-
-export function commitAll(dir: string, message: string): string {
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", message);
-  return git(dir, "rev-parse", "HEAD");
 }

@@ -6,8 +6,9 @@ import { describe, test } from "node:test";
 import { UserError } from "../../src/base/errors.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { reportCommand } from "../../src/commands/report.ts";
+import { commitAll } from "../helpers/git.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
-import { BENCHMARK, commitAll, git, makeBoardTree, result, resultFile, resultPath } from "./fixture.ts";
+import { BENCHMARK, makeBoardTree, result, resultFile, resultPath } from "./fixture.ts";
 
 async function report(root: string, extra: { commit?: string; model?: string } = {}) {
   const out = join(await mkdtemp(join(tmpdir(), "fedeval-report-")), "evidence", "report.html");
@@ -36,7 +37,6 @@ describe("fedeval report", async () => {
       ),
     );
   });
-  git(root, "init", "-q");
   const head = commitAll(root, "governance");
   const { code, html, io } = await report(root);
 
@@ -82,7 +82,6 @@ describe("fedeval report", async () => {
 
   test("marks a build from a dirty work tree", async () => {
     const dirty = await makeBoardTree();
-    git(dirty, "init", "-q");
     commitAll(dirty, "governance");
     const path = join(dirty, resultPath("north-general-2026q4", "reference-logistic"));
     const { writeFile } = await import("node:fs/promises");

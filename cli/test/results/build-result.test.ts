@@ -5,12 +5,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readEvaluatorOutput } from "../../src/results/build-result.ts";
-import { demoBenchmark, TEST_IMAGES } from "../helpers/governance-tree.ts";
+import { testBenchmark } from "../helpers/fixtures.ts";
+import { TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 test("subgroup cells: declared labels only, small cells suppressed, the reasons quote no label", () => {
   // cells: sex [F, M], age_band [18-39, 40-64, 65+], scanner_vendor [vendor-a, vendor-b]; min_cell 20
   const output = readEvaluatorOutput(
-    demoBenchmark(TEST_IMAGES),
+    testBenchmark(TEST_IMAGES),
     {
       n: 400,
       metrics: { ece: { value: 0.05, se: 0.01 } },

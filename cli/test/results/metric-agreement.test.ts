@@ -10,7 +10,8 @@ import { readEvaluatorOutput } from "../../src/results/build-result.ts";
 import { metricDisagreement, tiedPairShare } from "../../src/results/metric-agreement.ts";
 import { histogramAuc } from "../../src/stats/histogram.ts";
 import { mulberry32 } from "../../src/stats/random.ts";
-import { demoBenchmark, TEST_IMAGES } from "../helpers/governance-tree.ts";
+import { testBenchmark } from "../helpers/fixtures.ts";
+import { TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const auc: MetricSpec = { id: "auc", group: "accuracy", direction: "higher", pooling: "histogram" };
 const sensitivity: MetricSpec = {
@@ -97,7 +98,7 @@ describe("a metric's value against its own counts and histogram", () => {
 
   it("fedeval run drops a disagreeing value, saying why without any number", () => {
     const output = readEvaluatorOutput(
-      demoBenchmark(TEST_IMAGES),
+      testBenchmark(TEST_IMAGES),
       {
         n: 400,
         metrics: {

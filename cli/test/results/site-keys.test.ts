@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_SITES, demoSite } from "../../src/app/demo/demo-governance.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { siteKeygenCommand } from "../../src/commands/site-keygen.ts";
@@ -13,6 +12,7 @@ import { checkValue } from "../../src/formats/schema-registry.ts";
 import type { Result, Site } from "../../src/governance/types.ts";
 import { checkResultSignature, signResult } from "../../src/results/signature.ts";
 import { generateSiteKey, readPrivateKey, signingKeyFor, siteKeyYaml } from "../../src/results/site-keys.ts";
+import { testSite } from "../helpers/fixtures.ts";
 import { testDataset, testResult } from "../helpers/governance-tree.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "fedeval-keys-"));
@@ -32,7 +32,7 @@ describe("site keys", () => {
       createPublicKey(privateKey).export({ format: "der", type: "spki" }).toString("base64"),
       key.public_key,
     );
-    const site: Site = { ...demoSite(DEMO_SITES[0]), keys: [key] };
+    const site: Site = { ...testSite("north-general"), keys: [key] };
     assert.deepEqual(checkValue("site", site), []);
     const pasted = parse(`keys:\n${siteKeyYaml(key)}`) as { keys: unknown[] };
     assert.deepEqual(pasted.keys, [key]);
@@ -68,7 +68,7 @@ describe("site keys", () => {
   it("rotation: signs with the newest unrevoked key it holds; results signed before a revocation still verify", async () => {
     const keys = join(await tmp(), "keys");
     const old = await generateSiteKey(keys, { id: "2025-04", now: new Date("2025-04-01T09:00:00Z") });
-    const base = demoSite(DEMO_SITES[0]);
+    const base = testSite("north-general");
     // Before rotation: the only key signs.
     const before = await signingKeyFor({ ...base, keys: [old.key] }, keys, new Date("2026-11-10T00:00:00Z"));
     assert.equal(before.key.id, "2025-04");
@@ -100,7 +100,7 @@ describe("site keys", () => {
     const keys = join(await tmp(), "keys");
     const a = await generateSiteKey(keys, { id: "a", now: new Date("2026-01-01T00:00:00Z") });
     const site: Site = {
-      ...demoSite(DEMO_SITES[0]),
+      ...testSite("north-general"),
       keys: [
         { ...a.key, revoked_at: "2026-06-01T00:00:00Z" },
         { id: "b", algorithm: "ed25519", public_key: a.key.public_key, created_at: "2026-07-01T00:00:00Z" },

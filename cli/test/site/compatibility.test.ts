@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK, type DemoImages } from "../../src/app/demo/demo-governance.ts";
 import { buildDemoImages, demoProcessImages } from "../../src/app/demo/demo-images.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { silentLogger } from "../../src/base/logger.ts";
@@ -25,9 +24,10 @@ import { compatibilityTest } from "../../src/site/compatibility.ts";
 import { createRunner } from "../../src/site/runners.ts";
 import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { dockerForTests } from "../helpers/docker.ts";
+import { BENCHMARK, type TestImages } from "../helpers/fixtures.ts";
 import { demoImageRefs, demoRepository, rawExport, removeImages } from "./site-fixture.ts";
 
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK}`;
 const { docker, skip } = await dockerForTests();
 
 /** The raw demo export of a site as a folder holding data/ and labels/. */
@@ -44,7 +44,7 @@ const treeDigest = async (dir: string) => (await hashDatasetTree(dir)).hash.spli
 
 /** The demo governance with `demo_dataset` set and `files` copied into the benchmark folder. */
 async function repository(
-  images: DemoImages,
+  images: TestImages,
   demo: Benchmark["demo_dataset"],
   copy: Record<string, string> = {},
 ): Promise<string> {
@@ -64,7 +64,7 @@ async function test(
   const { index } = await loadGovernance(root);
   return compatibilityTest({
     index,
-    benchmark: DEMO_BENCHMARK,
+    benchmark: BENCHMARK,
     models,
     runner,
     workDir: await mkdtemp(join(tmpdir(), "fedeval-compat-")),
@@ -73,7 +73,7 @@ async function test(
 }
 
 describe("compatibilityTest with the process runner", () => {
-  let images: DemoImages;
+  let images: TestImages;
   let runner: ProcessRunner;
   let folder: string;
   let archive: Buffer;

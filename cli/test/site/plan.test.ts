@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { DEMO_BENCHMARK, DEMO_MODELS } from "../../src/app/demo/demo-governance.ts";
 import { type SiteWorkspace, workspace } from "../../src/base/workspace.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { outboxListCommand } from "../../src/commands/outbox-list.ts";
@@ -15,6 +14,8 @@ import type { Dataset } from "../../src/governance/types.ts";
 import { Outbox, type OutboxEntry } from "../../src/results/outbox.ts";
 import { type Plan, type PlanRequest, planSite } from "../../src/site/plan.ts";
 import { preparedPaths } from "../../src/site/prepare.ts";
+import { BENCHMARK, TEST_MODELS } from "../helpers/fixtures.ts";
+import { commitAll } from "../helpers/git.ts";
 import {
   hex,
   makeTree,
@@ -24,15 +25,14 @@ import {
   testTreeFiles,
   writeTree,
 } from "../helpers/governance-tree.ts";
-import { commitAll } from "./site-fixture.ts";
 
 const SITE = "north-general";
 const DATASET = testDataset(SITE);
-const b = `benchmarks/${DEMO_BENCHMARK}`;
+const b = `benchmarks/${BENCHMARK}`;
 
 /** A dataset prepared in the workspace: its association and its prepared folder. */
 async function prepareLocally(site: SiteWorkspace, dataset: Dataset): Promise<void> {
-  const p = preparedPaths(site, DEMO_BENCHMARK, dataset.id);
+  const p = preparedPaths(site, BENCHMARK, dataset.id);
   await mkdir(p.data, { recursive: true });
   await mkdir(p.labels, { recursive: true });
   await writeFile(p.association, governanceFileText("dataset", { ...dataset, status: "proposed" }));
@@ -58,7 +58,7 @@ function entry(model: string, image?: string): OutboxEntry {
   const { approval: _a, signature: _s, ...result } = testResult(DATASET, model, false);
   if (image) result.provenance.images.model = image;
   return {
-    id: `${DEMO_BENCHMARK}--${DATASET.id}--${model}--r1`,
+    id: `${BENCHMARK}--${DATASET.id}--${model}--r1`,
     state: "pending",
     site: SITE,
     run_id: "r1",
@@ -201,10 +201,10 @@ describe("plan", () => {
     );
     assert.deepEqual(p.waiting, [
       {
-        benchmark: DEMO_BENCHMARK,
+        benchmark: BENCHMARK,
         model: "effusion-net-v2",
         dataset: DATASET.id,
-        entry: `${DEMO_BENCHMARK}--${DATASET.id}--effusion-net-v2--r1`,
+        entry: `${BENCHMARK}--${DATASET.id}--effusion-net-v2--r1`,
         state: "pending",
       },
     ]);
@@ -232,7 +232,7 @@ describe("plan", () => {
     );
     assert.deepEqual(p.waiting, [
       {
-        benchmark: DEMO_BENCHMARK,
+        benchmark: BENCHMARK,
         model: "shortcut-cnn",
         dataset: DATASET.id,
         entry: id,
@@ -299,7 +299,7 @@ describe("plan", () => {
     });
     assert.deepEqual(
       noGit.triples.map((t) => t.model),
-      DEMO_MODELS.map((m) => m.id).sort(),
+      TEST_MODELS.map((m) => m.id).sort(),
     );
     assert.match(noGit.notes[0] as string, /first come, first served.*no git history/);
   });

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { DEMO_BENCHMARK, type DemoImages, demoBenchmark } from "../../src/app/demo/demo-governance.ts";
 import { buildDemoImages, demoProcessImages } from "../../src/app/demo/demo-images.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { datasetCheckCommand } from "../../src/commands/dataset-check.ts";
@@ -15,6 +14,7 @@ import { saveProcessEntrypoints } from "../../src/site/runners.ts";
 import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
+import { BENCHMARK, type TestImages, testBenchmark } from "../helpers/fixtures.ts";
 import { TEST_IMAGES } from "../helpers/governance-tree.ts";
 import { demoImageRefs, demoRepository, rawExport, registerDataset, removeImages } from "./site-fixture.ts";
 
@@ -24,7 +24,7 @@ const hashes: Record<string, string> = {};
 
 test("published statistics: listed keys only, counts only, declared cells only, small cells suppressed", () => {
   // publishes num_cases, label_counts, sex, age_band; min_cell 20; cells sex [F, M], age_band [18-39, 40-64, 65+]
-  const benchmark = demoBenchmark(TEST_IMAGES);
+  const benchmark = testBenchmark(TEST_IMAGES);
   const split = publishedStatistics(benchmark, {
     num_cases: 130,
     label_counts: { effusion: 30, no_effusion: 100, unknown: 0 },
@@ -49,13 +49,13 @@ test("published statistics: listed keys only, counts only, declared cells only, 
 });
 
 /** Prepares north-general's export with `runner` and checks everything a site relies on. */
-async function prepareAndCheck(runner: "docker" | "process", images: DemoImages, home: string) {
+async function prepareAndCheck(runner: "docker" | "process", images: TestImages, home: string) {
   const root = await demoRepository(images);
   const env = { FEDEVAL_HOME: home, PATH: process.env.PATH };
   const raw = await rawExport(SITE);
   const io = bufferIO();
   const args = {
-    benchmark: DEMO_BENCHMARK,
+    benchmark: BENCHMARK,
     site: SITE,
     data: raw.data,
     labels: raw.labels,
@@ -74,7 +74,7 @@ async function prepareAndCheck(runner: "docker" | "process", images: DemoImages,
   assert.match(out, /reference model on this dataset[^\n]*\n {2}auc: 0\.\d+\n {2}sensitivity: /);
 
   const site = workspace(env).site(SITE);
-  const p = preparedPaths(site, DEMO_BENCHMARK, "north-2026");
+  const p = preparedPaths(site, BENCHMARK, "north-2026");
   assert.deepEqual((await readdir(p.prepared)).sort(), ["data", "labels"]);
   const tree = await hashDatasetTree(p.prepared);
   const association = parse(await readFile(p.association, "utf8"));
@@ -109,7 +109,7 @@ async function checkLifecycle(ctx: Awaited<ReturnType<typeof prepareAndCheck>>) 
   const check = (extra = {}) => {
     const io = bufferIO();
     return datasetCheckCommand(
-      { benchmark: DEMO_BENCHMARK, site: SITE, name: "north-2026", cwd: root, env, ...extra },
+      { benchmark: BENCHMARK, site: SITE, name: "north-2026", cwd: root, env, ...extra },
       io,
     ).then((code) => ({ code, out: io.out.join("") }));
   };
@@ -117,7 +117,7 @@ async function checkLifecycle(ctx: Awaited<ReturnType<typeof prepareAndCheck>>) 
   assert.equal(fine.code, 0, fine.out);
   assert.match(fine.out, /ok: the data is what was prepared/);
 
-  const p = preparedPaths(ctx.site, DEMO_BENCHMARK, "north-2026");
+  const p = preparedPaths(ctx.site, BENCHMARK, "north-2026");
   await appendFile(join(p.labels, "labels.jsonl"), '{"case_id":"c99999","effusion":1}\n');
   await writeFile(join(p.data, "extra.jsonl"), "{}\n");
   const changed = await check({ root });
@@ -175,7 +175,7 @@ describe("dataset prepare with the process runner", () => {
     const env = { FEDEVAL_HOME: home, PATH: process.env.PATH };
     const code = await datasetPrepareCommand(
       {
-        benchmark: DEMO_BENCHMARK,
+        benchmark: BENCHMARK,
         site: SITE,
         data: raw.data,
         labels: raw.labels,
@@ -193,12 +193,8 @@ describe("dataset prepare with the process runner", () => {
     assert.match(err, /\| sanity check failed: 1 problem\(s\), first: case c\d+: label must be 0 or 1/);
     assert.match(err, /full log: .*prepare\.log/);
     const site = workspace(env).site(SITE);
-    assert.deepEqual(
-      await readdir(join(site.datasets, DEMO_BENCHMARK)),
-      [],
-      "no dataset and no temporary folder",
-    );
-    assert.equal(await readLocalDataset(site, DEMO_BENCHMARK, "bad"), undefined);
+    assert.deepEqual(await readdir(join(site.datasets, BENCHMARK)), [], "no dataset and no temporary folder");
+    assert.equal(await readLocalDataset(site, BENCHMARK, "bad"), undefined);
   });
 });
 

@@ -8,7 +8,6 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DEMO_BENCHMARK } from "../../src/app/demo/demo-governance.ts";
 import { demoProcessImages } from "../../src/app/demo/demo-images.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { datasetPrepareCommand } from "../../src/commands/dataset-prepare.ts";
@@ -17,6 +16,7 @@ import { runCommand } from "../../src/commands/run.ts";
 import { Outbox } from "../../src/results/outbox.ts";
 import { readLocalDataset } from "../../src/site/prepare.ts";
 import { saveProcessEntrypoints } from "../../src/site/runners.ts";
+import { BENCHMARK } from "../helpers/fixtures.ts";
 import { DATASET, demoRepository, rawExport, registerDataset, SITE } from "./site-fixture.ts";
 
 test("prepare and run with the process runner: results marked isolation none", async () => {
@@ -28,12 +28,12 @@ test("prepare and run with the process runner: results marked isolation none", a
   const prepare = bufferIO();
   const raw = await rawExport(SITE);
   const prepared = await datasetPrepareCommand(
-    { benchmark: DEMO_BENCHMARK, site: SITE, ...raw, name: DATASET, root, runner: "process", cwd: root, env },
+    { benchmark: BENCHMARK, site: SITE, ...raw, name: DATASET, root, runner: "process", cwd: root, env },
     prepare,
   );
   assert.equal(prepared, 0, prepare.err.join(""));
   const site = workspace(env).site(SITE);
-  const local = await readLocalDataset(site, DEMO_BENCHMARK, DATASET);
+  const local = await readLocalDataset(site, BENCHMARK, DATASET);
   assert.ok(local);
   await registerDataset(root, local.association);
 

@@ -7,12 +7,6 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import {
-  DEMO_BENCHMARK,
-  type DemoImages,
-  demoContainerConfig,
-  demoSiteKey,
-} from "../../src/app/demo/demo-governance.ts";
 import { buildDemoImages } from "../../src/app/demo/demo-images.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { silentLogger } from "../../src/base/logger.ts";
@@ -32,12 +26,13 @@ import { runSite } from "../../src/site/run.ts";
 import { createRunner, siteLimits } from "../../src/site/runners.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { containersLabelled, dockerForTests, serveTinyImage } from "../helpers/docker.ts";
+import { BENCHMARK, containerConfig, siteKey, type TestImages } from "../helpers/fixtures.ts";
+import { gitIn } from "../helpers/git.ts";
 import { hex } from "../helpers/governance-tree.ts";
 import {
   addModel,
   DATASET,
   demoImageRefs,
-  git,
   onlyModels,
   type PreparedDataset,
   prepareDemoDataset,
@@ -49,7 +44,7 @@ import {
 } from "./site-fixture.ts";
 
 const { docker, skip } = await dockerForTests();
-const b = `benchmarks/${DEMO_BENCHMARK}`;
+const b = `benchmarks/${BENCHMARK}`;
 
 /** Images of containers that misbehave, each a one-file program in place of a demo container. */
 const PROGRAMS = {
@@ -74,7 +69,7 @@ writeFileSync(out, [
 };
 
 describe("fedeval run", { skip }, () => {
-  let images: DemoImages;
+  let images: TestImages;
   const bad: Record<keyof typeof PROGRAMS, string> = {} as Record<keyof typeof PROGRAMS, string>;
   let prepared: PreparedDataset;
   let registry: Awaited<ReturnType<typeof serveTinyImage>>;
@@ -103,7 +98,7 @@ describe("fedeval run", { skip }, () => {
     onlyModels(["reference-logistic"])(files);
     const benchmark = files.get(`${b}/benchmark.yaml`) as string;
     files.set(`${b}/benchmark.yaml`, benchmark.replace(images.evaluator, image));
-    files.set(`${b}/containers/evaluator.yaml`, demoContainerConfig(image, "evaluator"));
+    files.set(`${b}/containers/evaluator.yaml`, containerConfig(image, "evaluator"));
   };
 
   async function run(w: SiteWorld, extra: Partial<Parameters<typeof runCommand>[0]> = {}) {
@@ -133,7 +128,7 @@ describe("fedeval run", { skip }, () => {
     assert.deepEqual(
       lines.map((l) => l.replace(/ as \S+$/, "")),
       ["effusion-net-v2", "shortcut-cnn", "reference-logistic"].map(
-        (m, i) => `[${i + 1}/3] ok      ${DEMO_BENCHMARK} / ${m} on ${DATASET}: result pending`,
+        (m, i) => `[${i + 1}/3] ok      ${BENCHMARK} / ${m} on ${DATASET}: result pending`,
       ),
     );
     assert.match(first.out, /3 triples: 3 ok, 0 partial, 0 failed/);
@@ -163,7 +158,7 @@ describe("fedeval run", { skip }, () => {
     assert.match(result.provenance.tool, /^fedeval \d+\.\d+\.\d+/);
     assert.ok((result.provenance.latency_ms_per_case ?? -1) >= 0);
     assert.ok(result.provenance.hardware?.cpu && result.provenance.hardware.memory_gb);
-    assert.equal(result.provenance.governance_commit, git(w.root, "rev-parse", "HEAD").trim());
+    assert.equal(result.provenance.governance_commit, gitIn(w.root, "rev-parse", "HEAD"));
     assert.ok(result.subgroups?.some((c) => c.stratum === "scanner_vendor"));
     assert.deepEqual(await containersLabelled(docker, `fedeval.workspace=${w.site.root}`), []);
 
@@ -180,7 +175,7 @@ describe("fedeval run", { skip }, () => {
         },
       },
       "demo-1",
-      demoSiteKey(SITE).privateKey,
+      siteKey(SITE).privateKey,
     );
     await mkdir(join(w.root, b, "results", DATASET), { recursive: true });
     await writeFile(
@@ -274,7 +269,7 @@ describe("fedeval run", { skip }, () => {
         join(
           w.site.runs,
           (await readdir(w.site.runs))[0] as string,
-          `${DEMO_BENCHMARK}--${DATASET}--failing-model.log`,
+          `${BENCHMARK}--${DATASET}--failing-model.log`,
         ),
         "utf8",
       ),
@@ -368,7 +363,7 @@ describe("fedeval run", { skip }, () => {
       await new Promise((r) => setTimeout(r, 100));
       const ids = await containersLabelled(docker, `fedeval.workspace=${w.site.root}`);
       const runs = await readdir(w.site.runs).catch(() => [] as string[]);
-      const log = runs[0] ? join(w.site.runs, runs[0], `${DEMO_BENCHMARK}--${DATASET}--slow-model.log`) : "";
+      const log = runs[0] ? join(w.site.runs, runs[0], `${BENCHMARK}--${DATASET}--slow-model.log`) : "";
       if (ids.length && log && (await readFile(log, "utf8").catch(() => ""))) runId = runs[0] as string;
     }
     assert.ok(runId, "the slow model started");
@@ -392,7 +387,7 @@ describe("fedeval run", { skip }, () => {
     const files = await readdir(w.site.outbox);
     assert.deepEqual(
       files,
-      [`${DEMO_BENCHMARK}--${DATASET}--effusion-net-v2--${runId}.json`],
+      [`${BENCHMARK}--${DATASET}--effusion-net-v2--${runId}.json`],
       "one whole entry, no temporary file",
     );
     JSON.parse(await readFile(join(w.site.outbox, files[0] as string), "utf8"));

@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DEMO_BENCHMARK, demoSiteKey } from "../../src/app/demo/demo-governance.ts";
 import type { Diagnostic } from "../../src/base/diagnostics.ts";
 import { UsageError } from "../../src/base/errors.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
+import { BENCHMARK as BENCHMARK_ID, siteKey } from "../helpers/fixtures.ts";
 import { makeTree, testDataset, testResult, testTreeFiles } from "../helpers/governance-tree.ts";
 
-const B = `benchmarks/${DEMO_BENCHMARK}`;
+const B = `benchmarks/${BENCHMARK_ID}`;
 const RESULT = `${B}/results/north-general-2026q4/effusion-net-v2.yaml`;
 const MODEL = `${B}/models/effusion-net-v2.yaml`;
 const DATASET = `${B}/datasets/north-general-2026q4.yaml`;
@@ -60,7 +60,7 @@ describe("validate: the demo tree", () => {
     assert.deepEqual(report.diagnostics, []);
     assert.equal(report.valid, true);
     assert.equal(report.files, 25);
-    assert.equal(report.index.benchmarks.get(DEMO_BENCHMARK)?.results.size, 9);
+    assert.equal(report.index.benchmarks.get(BENCHMARK_ID)?.results.size, 9);
   });
 });
 
@@ -153,7 +153,7 @@ describe("validate: bad input, one clear diagnostic each", () => {
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       const { ece: _ece, ...rest } = r.metrics;
       const changed = { ...r, metrics: { ...rest, f1: { value: 0.7 } } };
-      f.set(RESULT, resultYaml(signResult(changed, "demo-1", demoSiteKey("north-general").privateKey)));
+      f.set(RESULT, resultYaml(signResult(changed, "demo-1", siteKey("north-general").privateKey)));
     });
     const metricProblems = d.filter((x) => x.rule === "FE207" && x.file === RESULT);
     assert.equal(metricProblems.length, 2);
@@ -278,7 +278,7 @@ describe("validate: privacy and policy rules", () => {
     const d = await problems((f) => {
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       r.subgroups = [{ stratum: "sex", cell: "F", n: 7, metrics: { auc: { value: 0.5 } } }];
-      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
     });
     assert.match(expectOne(d, "FE215", RESULT).message, /n = 7, under the minimum cell count 20/);
   });
@@ -299,7 +299,7 @@ describe("validate: privacy and policy rules", () => {
         { stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.84 } } },
         { stratum: "sex", cell: "patient 0042", suppressed: true },
       ];
-      resultText = resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey));
+      resultText = resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey));
       f.set(RESULT, resultText);
       datasetLine = edit(
         f,
@@ -326,7 +326,7 @@ describe("validate: privacy and policy rules", () => {
     const d = await problems((f) => {
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       r.metrics.auc = { ...r.metrics.auc, value: 1.7 } as Result["metrics"][string];
-      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
     });
     expectOne(d, "FE216", RESULT);
   });
@@ -337,7 +337,7 @@ describe("validate: privacy and policy rules", () => {
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       r.metrics.sensitivity = { ...r.metrics.sensitivity, value: 0.8 } as Result["metrics"][string];
       r.metrics.auc = { ...r.metrics.auc, value: 0.95 } as Result["metrics"][string];
-      text = resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey));
+      text = resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey));
       f.set(RESULT, text);
     });
     const found = d.filter((x) => x.rule === "FE226" && x.file === RESULT);
@@ -363,7 +363,7 @@ describe("validate: privacy and policy rules", () => {
       edit(f, BENCHMARK, "isolation_required: false", "isolation_required: true");
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
       r.provenance.isolation = "none";
-      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
     });
     expectOne(d, "FE217", RESULT);
   });
@@ -377,7 +377,7 @@ describe("validate: privacy and policy rules", () => {
 });
 
 describe("validate: signatures", () => {
-  const sign = (r: Result, site = "north-general") => signResult(r, "demo-1", demoSiteKey(site).privateKey);
+  const sign = (r: Result, site = "north-general") => signResult(r, "demo-1", siteKey(site).privateKey);
   const dataset = testDataset("north-general");
 
   it("a metric changed after signing", async () => {
@@ -441,7 +441,7 @@ describe("validate: consistency inside a file", () => {
       r.metrics.auc = { value: 0.8, histogram: { bins: 20, positive: [1, 2], negative: Array(20).fill(1) } };
       r.metrics.ece = { value: 0.05, se: 0.01, ci: [0.07, 0.03] };
       r.provenance.finished_at = "2026-11-19T00:00:00Z";
-      f.set(RESULT, resultYaml(signResult(r, "demo-1", demoSiteKey("north-general").privateKey)));
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
     });
     expectOne(d, "FE223", "sites/north-general.yaml");
     const payload = d.filter((x) => x.rule === "FE222" && x.file === RESULT).map((x) => x.message);
@@ -454,7 +454,7 @@ describe("validate: consistency inside a file", () => {
 });
 
 function demoPublicKey(): string {
-  return demoSiteKey("south-coast").publicKey;
+  return siteKey("south-coast").publicKey;
 }
 
 describe("validate: demo data", () => {

@@ -15,6 +15,7 @@
  * A pull request is a pushed branch; the committee reviews it with `fedeval validate
  * --changed-since main --author <who opened it>` (what the GitHub Action does), then merges.
  */
+
 import { spawn } from "node:child_process";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { type SimpleGit, simpleGit } from "simple-git";
 import { parse } from "yaml";
 import { UserError } from "../../base/errors.ts";
 import type { Logger } from "../../base/logger.ts";
+import { getOrThrow } from "../../base/maps.ts";
 import { packageRoot } from "../../base/package-root.ts";
 import { workspace } from "../../base/workspace.ts";
 import { toYaml } from "../../formats/yaml-write.ts";
@@ -186,7 +188,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   say("three hospitals make ed25519 signing keys and register their sites");
   const sites = new Map<string, { root: string; git: SimpleGit }>();
   for (const s of DEMO_SITES) {
-    const home = homes.get(s.id) as string;
+    const home = getOrThrow(homes, s.id, "site home");
     if (runner === "process") await saveProcessEntrypoints(home, entrypoints);
     const key = parse(await fedeval(["site", "keygen", "--site", s.id, "--id", "demo-key"], { home })) as
       | SiteKey
@@ -207,7 +209,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     "each hospital prepares its own data with the benchmark's preparation container, then registers it (north-general is on the benchmark's allowlist: its dataset is approved without the committee)",
   );
   for (const s of DEMO_SITES) {
-    const home = homes.get(s.id) as string;
+    const home = getOrThrow(homes, s.id, "site home");
     const raw = join(dir, "hospitals", s.id, "raw");
     await run(
       process.execPath,
@@ -219,7 +221,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       ],
       env,
     );
-    const c = sites.get(s.id) as { root: string; git: SimpleGit };
+    const c = getOrThrow(sites, s.id, "site clone");
     await c.git.checkout("main");
     await c.git.pull("origin", "main");
     const name = `${s.id}-2026q4`;
@@ -309,8 +311,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     `each hospital runs the approved models on its own data (${runner === "docker" ? "containers with no network, read-only inputs" : "host processes"})`,
   );
   for (const s of DEMO_SITES) {
-    const home = homes.get(s.id) as string;
-    const c = sites.get(s.id) as { root: string; git: SimpleGit };
+    const home = getOrThrow(homes, s.id, "site home");
+    const c = getOrThrow(sites, s.id, "site clone");
     await c.git.checkout("main");
     await c.git.pull("origin", "main");
     await fedeval(["run", "--site", s.id, "--root", c.root, "--runner", runner], { home });
@@ -330,8 +332,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   }
   say("each hospital approves its results by its site policy, signs them and submits them as a pull request");
   for (const s of DEMO_SITES) {
-    const home = homes.get(s.id) as string;
-    const c = sites.get(s.id) as { root: string; git: SimpleGit };
+    const home = getOrThrow(homes, s.id, "site home");
+    const c = getOrThrow(sites, s.id, "site clone");
     await fedeval(["outbox", "approve", "--site", s.id, "--root", c.root, "--policy"], { home });
     await fedeval(["submit", "--site", s.id, "--root", c.root, "--forge", "git"], { home });
   }

@@ -1,0 +1,70 @@
+/**
+ * `fedeval dataset prepare`: prepares a site's raw data with the benchmark's preparation
+ * container and writes the dataset association the site would propose (algorithm and workspace
+ * layout: site/prepare.ts). Nothing leaves the machine.
+ */
+import { resolve } from "node:path";
+import type Docker from "dockerode";
+import type { Logger } from "../base/logger.ts";
+import { workspace } from "../base/workspace.ts";
+import { treeBytes } from "../containers/runner.ts";
+import { type PrepareOutcome, prepareDataset } from "../site/prepare.ts";
+import { createRunner, type LimitFlags, type RunnerKind, siteLimits } from "../site/runners.ts";
+import { loadSiteGovernance } from "../site/site-governance.ts";
+
+export type { PrepareOutcome } from "../site/prepare.ts";
+
+export interface DatasetPrepareRequest extends LimitFlags {
+  benchmark: string;
+  site: string;
+  /** The raw data and labels, relative to `cwd`. */
+  data: string;
+  labels: string;
+  /** The dataset's id. */
+  name: string;
+  /** Governance repository root, relative to `cwd`. */
+  root: string;
+  runner: RunnerKind;
+  /** GitHub login recorded as the association's `requested_by`. */
+  as?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Default: a client of DOCKER_HOST, loaded only for the docker runner. */
+  docker?: Docker;
+  /** Aborting stops the running container; the outcome is then a failed step. */
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+/** Prepares the dataset; a failed step is an outcome (`ok: false`, nothing kept but the log). */
+export async function prepareSiteDataset(req: DatasetPrepareRequest): Promise<PrepareOutcome> {
+  const index = await loadSiteGovernance(req.root, req.cwd, req.logger);
+  const ws = workspace(req.env, req.cwd);
+  const data = resolve(req.cwd, req.data);
+  const labels = resolve(req.cwd, req.labels);
+  // the prepared data may be as large as the raw data: allow twice its size (at least 4 GiB)
+  const rawBytes = await treeBytes([data, labels]);
+  const limits = siteLimits(req, { outputBytes: Math.max(4 * 2 ** 30, 2 * rawBytes) });
+  const runner = await createRunner(req.runner, {
+    home: ws.home,
+    cwd: req.cwd,
+    env: req.env,
+    docker: req.docker,
+  });
+  return prepareDataset({
+    index,
+    benchmark: req.benchmark,
+    site: req.site,
+    dataset: req.name,
+    data,
+    labels,
+    requestedBy: req.as,
+    runner,
+    limits,
+    workspace: ws.site(req.site),
+    logger: req.logger,
+    now: req.now,
+    signal: req.signal,
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * `fedeval dataset register`: proposes the dataset association that `fedeval dataset prepare`
+ * wrote into the site workspace (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull
+ * request, with `status: proposed`, or `status: approved` when the benchmark's
+ * `policy.auto_approve` approves the site's datasets (by site id or by the requester's login; a
+ * team in the allowlist is left to the committee).
+ */
+import { join } from "node:path";
+import { UserError } from "../base/errors.ts";
+import { gitHistory } from "../base/git-history.ts";
+import { FEDEVAL_VERSION } from "../base/version.ts";
+import { workspace } from "../base/workspace.ts";
+import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
+import type { Connection } from "../forge/proposal.ts";
+import { checkValue } from "../formats/schema-registry.ts";
+import { parseYaml, readSourceFile } from "../formats/yaml-source.ts";
+import { approvesWithoutReview } from "../governance/auto-approval.ts";
+import { governanceFileText } from "../governance/governance-file.ts";
+import { paths, requireSlugFlags } from "../governance/layout.ts";
+import type { Benchmark, Dataset } from "../governance/types.ts";
+import { type ChangeReport, type ProposeChangeRequest, proposeChange } from "./propose-change.ts";
+
+export interface DatasetRegisterRequest extends ProposeChangeRequest {
+  benchmark: string;
+  site: string;
+  /** The dataset's id. */
+  name: string;
+  /** GitHub login recorded as requested_by; default: the token's user on GitHub. */
+  as?: string;
+}
+
+export interface DatasetRegisterReport extends ChangeReport {
+  /** The association's path in the governance repository. */
+  path: string;
+  /** The benchmark's `policy.auto_approve` approves the site's datasets: proposed as `status: approved`. */
+  approvedByPolicy: boolean;
+}
+
+/** Proposes the prepared association; a missing, unreadable or invalid one is a UserError. */
+export async function registerDataset(req: DatasetRegisterRequest): Promise<DatasetRegisterReport> {
+  requireSlugFlags([
+    ["--benchmark", req.benchmark],
+    ["--site", req.site],
+    ["--name", req.name],
+  ]);
+  const file = join(
+    workspace(req.env, req.cwd).site(req.site).dataset(req.benchmark, req.name),
+    "dataset.yaml",
+  );
+  const dataset = await preparedAssociation(req, file);
+  const path = paths.dataset(req.benchmark, req.name);
+  let approvedByPolicy = false;
+  const change = await proposeChange(req, async (conn) => {
+    const requestedBy = req.as ?? (conn.github ? await conn.github.login() : dataset.requested_by);
+    if (requestedBy) dataset.requested_by = requestedBy;
+    approvedByPolicy = await approvesWithoutReview(
+      await baseBenchmark(conn, req.benchmark),
+      "datasets",
+      req.site,
+      (allowlist) => !!requestedBy && allowlist.includes(requestedBy),
+    );
+    if (approvedByPolicy) dataset.status = "approved";
+    const problems = checkValue("dataset", dataset);
+    if (problems.length)
+      throw new UserError(
+        `${file} is not a valid dataset association:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+      );
+    const files = new Map([[path, governanceFileText("dataset", dataset)]]);
+    return {
+      branch: `fedeval/${req.site}/dataset-${req.benchmark}-${req.name}`,
+      files,
+      message: `Register dataset ${req.name} of ${req.site} for ${req.benchmark}\n\nProposed with fedeval ${FEDEVAL_VERSION}.`,
+      pullRequest: async () => ({
+        title: `Register dataset ${req.name} (${req.site}) for ${req.benchmark}`,
+        body: renderPullRequestBody("dataset", {
+          site: req.site,
+          benchmark: req.benchmark,
+          dataset: req.name,
+          tool: FEDEVAL_VERSION,
+          preparedWith: dataset.prepared_with,
+          hash: dataset.hash,
+          medperfUid: dataset.medperf_uid,
+          preparedAt: dataset.prepared_at,
+          statistics: pairs(dataset.statistics),
+          referenceResult: dataset.reference_result ? pairs(dataset.reference_result) : undefined,
+          files: [...files.keys()],
+        }),
+        labels: ["fedeval", "dataset", `site:${req.site}`],
+      }),
+    };
+  });
+  return { ...change, path, approvedByPolicy };
+}
+
+/** The association `fedeval dataset prepare` wrote, as `status: proposed` and without approvers. */
+async function preparedAssociation(req: DatasetRegisterRequest, file: string): Promise<Dataset> {
+  const read = await readSourceFile(file, file).catch(() => undefined);
+  if (!read)
+    throw new UserError(
+      `no prepared dataset at ${file}; prepare it first with \`fedeval dataset prepare --benchmark ${req.benchmark} --site ${req.site} --name ${req.name}\``,
+    );
+  const parsed = read.text === undefined ? undefined : parseYaml(read.text, file);
+  if (!parsed?.source)
+    throw new UserError(
+      `${file} is not readable YAML: ${[...read.diagnostics, ...(parsed?.diagnostics ?? [])].map((d) => d.message).join("; ")}`,
+    );
+  const dataset: Dataset = { ...(parsed.source.data as Dataset), status: "proposed" };
+  delete dataset.approved_by;
+  if (dataset.id !== req.name || dataset.site !== req.site) {
+    throw new UserError(
+      `${file} describes dataset "${dataset.id}" of site "${dataset.site}", not ${req.name} of ${req.site}`,
+    );
+  }
+  return dataset;
+}
+
+/** The benchmark as the remote's base branch has it (the clone has no work tree yet), for its policy. */
+async function baseBenchmark(conn: Connection, benchmark: string): Promise<Benchmark | undefined> {
+  const file = paths.benchmark(benchmark);
+  const text = await gitHistory(conn.clone.dir).readAt(`origin/${conn.clone.base}`, file);
+  return (text === undefined ? undefined : parseYaml(text, file).source?.data) as Benchmark | undefined;
+}
