@@ -80,21 +80,26 @@ export interface OutboxShowRequest {
 /** One outbox entry with its values, as a site person sees it before deciding. */
 export interface OutboxEntryView {
   entry: OutboxEntry;
-  /** Where it would be submitted in the governance repository. */
+  /** Whether the entry has left: its pull request exists (`outbox ls --sent` lists it). */
+  sent: boolean;
+  /** Where it would be (or was) submitted in the governance repository. */
   file: string;
   /** The file's text (without approval and signature while it is pending). */
   text: string;
 }
 
 export async function showOutboxEntry(req: OutboxShowRequest): Promise<OutboxEntryView> {
-  const entry = (await outboxEntries(workspace(req.env, req.cwd), req.site)).find((e) => e.id === req.id);
+  const ws = workspace(req.env, req.cwd);
+  const waiting = (await outboxEntries(ws, req.site)).find((e) => e.id === req.id);
+  const entry = waiting ?? (await outboxEntries(ws, req.site, "sent")).find((e) => e.id === req.id);
   if (!entry)
     throw new UserError(
-      `no outbox entry ${req.id}${req.site ? ` for site ${req.site}` : ""} (see \`fedeval outbox ls\`)`,
+      `no outbox entry ${req.id}${req.site ? ` for site ${req.site}` : ""} (see \`fedeval outbox ls [--sent]\`)`,
     );
   const r = entry.result;
   return {
     entry,
+    sent: !waiting,
     file: paths.result(r.benchmark.id, r.dataset, r.model),
     text: governanceFileText("result", r),
   };

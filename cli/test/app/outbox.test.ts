@@ -38,7 +38,22 @@ describe("app: the outbox", () => {
     assert.equal(view.entry.id, entries[0]?.id);
     assert.equal(view.file, `benchmarks/pleural-effusion-demo/results/${SITE}-2026q4/effusion-net-v2.yaml`);
     assert.match(view.text, /^schema: fedeval\/result@1$/m);
+    assert.equal(view.sent, false);
     await assert.rejects(showOutboxEntry({ id: "nothing-here", env, cwd }), /no outbox entry nothing-here/);
+  });
+
+  it("showOutboxEntry shows an entry that `outbox ls --sent` lists", async () => {
+    const { env, entries, cwd } = await setup();
+    const id = entries[0]?.id as string;
+    await outboxOf(env).archive(id, "sent");
+    assert.deepEqual(
+      (await listOutbox({ env, cwd, sent: true })).map((r) => r.id),
+      [id],
+    );
+    const view = await showOutboxEntry({ id, env, cwd });
+    assert.equal(view.sent, true);
+    assert.equal(view.entry.id, id);
+    assert.match(view.text, /^schema: fedeval\/result@1$/m);
   });
 
   it("rejectOutboxEntry keeps the entry in rejected/ with the reason", async () => {
