@@ -3,9 +3,10 @@
  * check, `ok`, `warn` or `fail`, with what to fix.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Docker from "dockerode";
 import { workspace } from "../base/workspace.ts";
+import { loadGovernance } from "../governance/loader.ts";
 import { type Exec, execText } from "../site/hardware.ts";
 import { type CheckResult, runSiteChecks } from "../site/site-checks.ts";
 
@@ -15,6 +16,10 @@ export type { CheckResult } from "../site/site-checks.ts";
 export interface MachineCheckRequest {
   /** Also checks this site's workspace (its signing key). */
   site?: string;
+  /** With `site`: the governance repository whose sites/<site>.yaml must list that key. */
+  root?: string;
+  /** Default: the clock. */
+  now?: () => Date;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Default: the Docker Engine of DOCKER_HOST (or the default socket). */
@@ -39,7 +44,16 @@ export async function checkSiteMachine(req: MachineCheckRequest): Promise<Machin
     exec: req.exec ?? execText,
     home: ws.home,
     ghConfigDir: req.ghConfigDir ?? req.env.GH_CONFIG_DIR ?? join(homedir(), ".config", "gh"),
-    site: req.site ? { id: req.site, workspace: ws.site(req.site) } : undefined,
+    site: req.site
+      ? { id: req.site, workspace: ws.site(req.site), registered: await registered(req) }
+      : undefined,
   });
   return { checks, failed: checks.filter((c) => c.status === "fail").length };
+}
+
+/** The site's file in the governance repository, when one is given. */
+async function registered(req: MachineCheckRequest) {
+  if (!req.site || req.root === undefined) return undefined;
+  const { index } = await loadGovernance(resolve(req.cwd, req.root));
+  return { file: index.sites.get(req.site)?.data ?? null, now: (req.now ?? (() => new Date()))() };
 }

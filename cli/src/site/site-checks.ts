@@ -4,7 +4,7 @@
  *
  * Required (a `fail` makes doctor exit 1): a reachable Docker Engine new enough for fedeval's
  * container settings (API 1.40, Docker 19.03), git, the site's signing key (with --site) readable
- * only by its owner, and 1 GiB free in FEDEVAL_HOME. Advice (`warn`): GPUs, a forge token, less
+ * only by its owner (with --root also listed in the site's file and valid now), and 1 GiB free in FEDEVAL_HOME. Advice (`warn`): GPUs, a forge token, less
  * than 10 GiB free.
  */
 import { createPrivateKey } from "node:crypto";
@@ -12,7 +12,10 @@ import { readdir, readFile, stat, statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { formatBytes } from "../base/bytes.ts";
+import { UserError } from "../base/errors.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
+import type { Site } from "../governance/types.ts";
+import { signingKeyFor } from "../results/site-keys.ts";
 import { type Exec, gpuNames } from "./hardware.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -33,7 +36,15 @@ export interface SiteCheckInputs {
   home: string;
   /** The gh CLI's config folder (GH_CONFIG_DIR, else ~/.config/gh). */
   ghConfigDir: string;
-  site?: { id: string; workspace: SiteWorkspace };
+  site?: {
+    id: string;
+    workspace: SiteWorkspace;
+    /**
+     * With a governance repository: the site's file there (null when it has none), against which
+     * the local key must be listed and valid at `now`.
+     */
+    registered?: { file: Site | null; now: Date };
+  };
 }
 
 const MIN_API = [1, 40];
@@ -189,11 +200,34 @@ async function checkSiteKey(site: SiteCheckInputs["site"]): Promise<CheckResult>
     }
   }
   if (problems.length) return problems[0] as CheckResult;
+  if (site.registered) return checkRegisteredKey(site.id, dir, site.registered, create);
   return {
     check: "site key",
     status: "ok",
     detail: `${names.length} ed25519 key${names.length > 1 ? "s" : ""} of site ${site.id} in ${dir} (mode 0600)`,
   };
+}
+
+/** The key the site would sign with: listed in its governance file, not revoked, matching. */
+async function checkRegisteredKey(
+  id: string,
+  dir: string,
+  registered: { file: Site | null; now: Date },
+  create: string,
+): Promise<CheckResult> {
+  const fail = (detail: string): CheckResult => ({ check: "site key", status: "fail", detail, fix: create });
+  if (!registered.file) return fail(`the governance repository has no sites/${id}.yaml`);
+  try {
+    const { key } = await signingKeyFor(registered.file, dir, registered.now);
+    return {
+      check: "site key",
+      status: "ok",
+      detail: `key ${key.id} of site ${id} in ${dir} (mode 0600), listed in sites/${id}.yaml and valid now`,
+    };
+  } catch (e) {
+    if (e instanceof UserError) return fail(e.message);
+    throw e;
+  }
 }
 
 async function checkDisk(home: string): Promise<CheckResult> {

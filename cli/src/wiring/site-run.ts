@@ -232,8 +232,12 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .command("doctor")
     .description("check that this machine can run a site: Docker, GPUs, git, forge token, site key, disk")
     .option("--site <id>", "also check this site's signing key")
+    .option(
+      "--root <dir>",
+      "with --site: the governance repository whose sites/<site>.yaml must list the key",
+    )
     .action(async (opts) => {
       const { doctorCommand } = await import("../commands/doctor.ts");
-      exit(await doctorCommand({ site: opts.site, cwd: process.cwd(), env }, io));
+      exit(await doctorCommand({ site: opts.site, root: opts.root, cwd: process.cwd(), env }, io));
     });
 }
