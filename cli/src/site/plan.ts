@@ -24,6 +24,7 @@ import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { OutboxEntry } from "../results/outbox.ts";
 import { staleness, type TripleInputs } from "../results/staleness.ts";
 import { readLocalDataset } from "./prepare.ts";
+import { requireSite } from "./site-governance.ts";
 
 export interface PlannedTriple {
   benchmark: string;
@@ -78,8 +79,7 @@ export interface PlanRequest {
 
 export async function planSite(req: PlanRequest): Promise<Plan> {
   const { index, site } = req;
-  if (!index.sites.has(site))
-    throw new UserError(`site "${site}" is not in the governance repository (sites/${site}.yaml)`);
+  requireSite(index, site);
   if (req.benchmark !== undefined && !index.benchmarks.get(req.benchmark)?.benchmark) {
     throw new UserError(`no benchmark "${req.benchmark}" in the governance repository`);
   }

@@ -20,6 +20,7 @@
  * map of category → count; category counts between 1 and `subgroups.min_cell - 1` are suppressed
  * (left out). Everything else stays in the workspace's statistics.yaml.
  */
+
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -42,6 +43,7 @@ import {
   readContainerYaml,
 } from "./container-task.ts";
 import { pullProgress, type SiteLimits, taskLimits } from "./runners.ts";
+import { requireSite } from "./site-governance.ts";
 import { type DatasetHash, hashDatasetTree, listDatasetFiles } from "./tree-hash.ts";
 
 /** Where a prepared dataset lives in the site workspace. */
@@ -198,8 +200,7 @@ const PRINCIPAL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]+)?$/;
 export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcome> {
   const now = req.now ?? (() => new Date());
   const { folder, benchmark } = benchmarkOf(req.index, req.benchmark);
-  if (!req.index.sites.has(req.site))
-    throw new UserError(`site "${req.site}" is not in the governance repository (sites/${req.site}.yaml)`);
+  requireSite(req.index, req.site);
   if (!SLUG.test(req.dataset)) {
     throw new UserError(
       `--name "${req.dataset}" is not a valid dataset id (lowercase letters, digits and "-", at most 63 characters)`,

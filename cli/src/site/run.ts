@@ -42,6 +42,7 @@ import { describeHardware, type Hardware } from "./hardware.ts";
 import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
 import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
 import { pullProgress, type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
+import { requireSite } from "./site-governance.ts";
 import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
 export interface RunRequest {
@@ -96,6 +97,7 @@ export interface RunReport {
 /** Runs the site's plan; throws only for what stops every triple (lock, git, Docker Engine). */
 export async function runSite(req: RunRequest): Promise<RunReport> {
   const now = req.now ?? (() => new Date());
+  requireSite(req.index, req.site);
   const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
   try {
     const outbox = new Outbox(req.workspace.outbox);

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { UserError } from "../base/errors.ts";
 import type { Logger } from "../base/logger.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 
@@ -19,4 +20,13 @@ export async function loadSiteGovernance(
     );
   }
   return index;
+}
+
+/**
+ * Refuses a site the governance repository does not list, before anything is written for it (a
+ * typo in --site must leave no workspace behind).
+ */
+export function requireSite(index: GovernanceIndex, site: string): void {
+  if (!index.sites.has(site))
+    throw new UserError(`site "${site}" is not in the governance repository (sites/${site}.yaml)`);
 }

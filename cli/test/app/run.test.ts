@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { test } from "node:test";
 import { runSitePlan } from "../../src/app/run.ts";
 import { memoryLogger } from "../../src/base/logger.ts";
@@ -44,4 +44,15 @@ test("runSitePlan counts the outcomes; a dataset changed since its registration 
   for (const o of report.outcomes)
     assert.match(o.message, /the prepared data changed since it was registered/);
   assert.match(logger.lines.join("\n"), /warning: the process runner gives models no isolation/);
+});
+
+test("runSitePlan refuses a site the governance repository does not list, and writes nothing for it", async () => {
+  const root = await makeTree();
+  commitAll(root, "governance");
+  const env = await testEnv();
+  await assert.rejects(
+    runSitePlan({ site: "north-genral", root, cwd: root, env, runner: "process", logger: memoryLogger() }),
+    { message: 'site "north-genral" is not in the governance repository (sites/north-genral.yaml)' },
+  );
+  await assert.rejects(stat(workspace(env).site("north-genral").root), { code: "ENOENT" });
 });
