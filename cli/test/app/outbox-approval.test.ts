@@ -3,24 +3,12 @@ import { writeFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { type ApprovalRequest, approveOutbox, type ReviewAnswer } from "../../src/app/outbox-approval.ts";
 import { workspace } from "../../src/base/workspace.ts";
-import { testEnv } from "../helpers/git.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
-import {
-  addPending,
-  installSiteKey,
-  NOW,
-  OWNER,
-  outboxOf,
-  pendingEntry,
-  SITE,
-} from "../helpers/site-workspace.ts";
+import { NOW, OWNER, outboxOf, pendingSite, SITE } from "../helpers/site-workspace.ts";
 
 async function setup(models: string[]) {
-  const env = await testEnv();
+  const { env, entries } = await pendingSite({ r1: models });
   const root = await makeTree();
-  await installSiteKey(env);
-  const entries = models.map((m) => pendingEntry(m, "r1"));
-  await addPending(env, entries);
   const request = (extra: Partial<ApprovalRequest>): ApprovalRequest => ({
     ids: [],
     root,

@@ -11,30 +11,13 @@ import { memoryLogger } from "../../src/base/logger.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { outboxApproveCommand } from "../../src/commands/outbox-approve.ts";
 import { BENCHMARK } from "../helpers/fixtures.ts";
-import { governanceRemote, remoteBranches, testEnv } from "../helpers/git.ts";
-import {
-  addPending,
-  installSiteKey,
-  NOW,
-  OWNER,
-  outboxOf,
-  pendingEntry,
-  SITE,
-} from "../helpers/site-workspace.ts";
-
-const RESULTS = `benchmarks/${BENCHMARK}/results/north-general-2026q4`;
+import { remoteBranches } from "../helpers/git.ts";
+import { NOW, OWNER, outboxOf, SITE, SITE_RESULTS, siteToSubmit } from "../helpers/site-workspace.ts";
 
 /** A governance remote without north-general's results; the site's outbox with pending entries of run r1. */
 async function site(models: string[]) {
-  const env = await testEnv();
-  const gov = await governanceRemote(env, (files) => {
-    for (const path of [...files.keys()]) if (path.startsWith(`${RESULTS}/`)) files.delete(path);
-  });
-  await installSiteKey(env);
-  await addPending(
-    env,
-    models.map((m) => pendingEntry(m, "r1")),
-  );
+  const { env, root, remote } = await siteToSubmit({ r1: models });
+  const gov = { root, remote };
   const request = (extra: Partial<SubmitRequest> = {}): SubmitRequest => ({
     root: gov.root,
     dryRun: false,
@@ -92,7 +75,7 @@ describe("submitResults", () => {
           run: "r1",
           entries: [`${BENCHMARK}--north-general-2026q4--shortcut-cnn--r1`],
           branch: `fedeval/${SITE}/results-r1`,
-          files: [`${RESULTS}/shortcut-cnn.yaml`],
+          files: [`${SITE_RESULTS}/shortcut-cnn.yaml`],
         },
       ],
     );

@@ -13,26 +13,22 @@ import { signedDigest } from "../../src/results/approval.ts";
 import type { OutboxEntry } from "../../src/results/outbox.ts";
 import { checkResultSignature } from "../../src/results/signature.ts";
 import { testSite } from "../helpers/fixtures.ts";
-import { testEnv } from "../helpers/git.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 import {
   addPending,
-  installSiteKey,
   NOW,
   OWNER,
   outboxOf,
   pendingEntry,
+  pendingSite,
   SITE,
 } from "../helpers/site-workspace.ts";
 
 const SITE_FILE = testSite(SITE);
 
 async function setup(models = ["effusion-net-v2", "shortcut-cnn"]) {
-  const env = await testEnv();
+  const { env, entries } = await pendingSite({ r1: models });
   const root = await makeTree();
-  await installSiteKey(env);
-  const entries = models.map((m) => pendingEntry(m, "r1"));
-  await addPending(env, entries);
   return { env, root, entries };
 }
 

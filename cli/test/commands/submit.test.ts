@@ -13,41 +13,26 @@ import { type SubmitCommandOptions, submitCommand } from "../../src/commands/sub
 import { governanceFileText } from "../../src/governance/governance-file.ts";
 import type { Result } from "../../src/governance/types.ts";
 import { BENCHMARK } from "../helpers/fixtures.ts";
-import {
-  branchFiles,
-  git,
-  governanceRemote,
-  pushAsSomeoneElse,
-  remoteBranches,
-  remoteFile,
-  testEnv,
-} from "../helpers/git.ts";
+import { branchFiles, git, pushAsSomeoneElse, remoteBranches, remoteFile } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import {
   addPending,
-  installSiteKey,
   NOW,
   OWNER,
   outboxOf,
   pendingEntry,
   SITE,
+  SITE_RESULTS,
+  siteToSubmit,
 } from "../helpers/site-workspace.ts";
 
-const RESULTS = `benchmarks/${BENCHMARK}/results/north-general-2026q4`;
-const resultFile = (model: string) => `${RESULTS}/${model}.yaml`;
+const resultFile = (model: string) => `${SITE_RESULTS}/${model}.yaml`;
 const BRANCH_R1 = `fedeval/${SITE}/results-r1`;
 
 /** A governance remote without north-general's results, a site workspace with approved entries. */
 async function site(runs: Record<string, string[]> = { r1: ["effusion-net-v2", "shortcut-cnn"] }) {
-  const env = await testEnv();
-  const gov = await governanceRemote(env, (files) => {
-    for (const path of [...files.keys()]) if (path.startsWith(`${RESULTS}/`)) files.delete(path);
-  });
-  await installSiteKey(env);
-  await addPending(
-    env,
-    Object.entries(runs).flatMap(([run, models]) => models.map((m) => pendingEntry(m, run))),
-  );
+  const { env, root, remote } = await siteToSubmit(runs);
+  const gov = { root, remote };
   const io = bufferIO();
   assert.equal(
     await outboxApproveCommand(

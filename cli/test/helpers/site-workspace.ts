@@ -4,7 +4,8 @@ import { workspace } from "../../src/base/workspace.ts";
 import type { Result } from "../../src/governance/types.ts";
 import type { PendingResult } from "../../src/results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../../src/results/outbox.ts";
-import { SITE_KEY_ID, siteKey, siteOwner } from "./fixtures.ts";
+import { BENCHMARK, SITE_KEY_ID, siteKey, siteOwner } from "./fixtures.ts";
+import { type GovernanceRemote, governanceRemote, testEnv } from "./git.ts";
 import { testDataset, testResult } from "./governance-tree.ts";
 
 export const SITE = "north-general";
@@ -51,4 +52,32 @@ export function pendingEntry(
 export async function addPending(env: NodeJS.ProcessEnv, entries: OutboxEntry[]): Promise<void> {
   const outbox = outboxOf(env, entries[0]?.site);
   for (const e of entries) await outbox.add(e);
+}
+
+/**
+ * A test environment whose workspace holds the test site's key and pending entries: `runs` maps
+ * each run id to the models it ran.
+ */
+export async function pendingSite(
+  runs: Record<string, string[]>,
+): Promise<{ env: NodeJS.ProcessEnv; entries: OutboxEntry[] }> {
+  const env = await testEnv();
+  await installSiteKey(env);
+  const entries = Object.entries(runs).flatMap(([run, models]) => models.map((m) => pendingEntry(m, run)));
+  await addPending(env, entries);
+  return { env, entries };
+}
+
+/** Where the test site's results of the test benchmark go. */
+export const SITE_RESULTS = `benchmarks/${BENCHMARK}/results/${SITE}-2026q4`;
+
+/** `pendingSite`, with a governance remote that has none of the site's results yet. */
+export async function siteToSubmit(
+  runs: Record<string, string[]>,
+): Promise<{ env: NodeJS.ProcessEnv; entries: OutboxEntry[] } & GovernanceRemote> {
+  const site = await pendingSite(runs);
+  const gov = await governanceRemote(site.env, (files) => {
+    for (const path of [...files.keys()]) if (path.startsWith(`${SITE_RESULTS}/`)) files.delete(path);
+  });
+  return { ...site, ...gov };
 }
