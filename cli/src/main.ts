@@ -18,14 +18,26 @@ import { wireSubmission } from "./wiring/submission.ts";
 
 const WIRING: Wiring[] = [wireGovernance, wireSiteRun, wireLeaderboard, wireSubmission, wireDemo];
 
+/** A progress line is redrawn in place (terminal only) and cleared before anything else is written. */
+let progressShown = false;
+const write = (stream: NodeJS.WriteStream, text: string) => {
+  if (progressShown) process.stderr.write("\r\x1b[2K");
+  progressShown = false;
+  stream.write(text);
+};
 const io: CommandIO = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: (t) => write(process.stdout, t),
+  stderr: (t) => write(process.stderr, t),
   isTTY: Boolean(process.stdout.isTTY),
   logger: {
-    info: (m) => process.stderr.write(`${m}\n`),
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
-    progress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\x1b[2K${m}`) : undefined,
+    info: (m) => write(process.stderr, `${m}\n`),
+    warn: (m) => write(process.stderr, `warning: ${m}\n`),
+    progress: process.stderr.isTTY
+      ? (m) => {
+          progressShown = true;
+          process.stderr.write(`\r\x1b[2K${m}`);
+        }
+      : undefined,
   },
 };
 

@@ -39,9 +39,11 @@ export interface SiteRunRequest extends LimitFlags {
   logger: Logger;
   /** Default: a client of DOCKER_HOST, loaded only for the docker runner. */
   docker?: Docker;
+  /** How many triples run at once (default 1); with `--gpus device=...`, each gets its own devices. */
+  parallel?: number;
   /** Aborting stops the running container and starts no further triple. */
   signal?: AbortSignal;
-  /** Called as each triple ends, in plan order (for progress output). */
+  /** Called as each triple ends, with how many ended before it (for progress output). */
   onTriple?: (outcome: TripleOutcome, index: number, total: number) => void;
 }
 
@@ -79,6 +81,7 @@ export async function runSitePlan(req: SiteRunRequest): Promise<SiteRunReport> {
     workspace: site,
     logger: req.logger,
     signal: req.signal,
+    parallel: req.parallel,
     removeLeftovers: docker ? () => removeLeftoverContainers(docker, site.root) : undefined,
     onTriple: req.onTriple,
   });

@@ -1,9 +1,11 @@
 /**
- * `fedeval run --site S [--root GOV] [--benchmark B] [--model M] [--runner docker|process]
+ * `fedeval run --site S [--root GOV] [--benchmark B] [--model M] [--parallel N] [--runner docker|process]
  * [--gpus ..] [--shm-size ..] [--memory ..] [--timeout ..] [--max-output ..] [--ignore-model-errors]`:
  * runs the site's plan and holds every result in the outbox (app/run.ts).
  *
- * Output is safe for a public CI log: one line per triple with its outcome, counts, and paths.
+ * Output is safe for a public CI log: one line per triple as it ends (`[k/n]` counts the ended
+ * ones; with `--parallel` they end in any order, and what runs is a progress line on a terminal),
+ * counts, and paths.
  * It never prints a metric value, a statistic or a container's output (`fedeval outbox show ID`
  * shows the values; the per-triple log files hold the containers' output).
  */

@@ -5,7 +5,9 @@
  * (build-result.ts: dropped fields are reported by path, never by value), record provenance, and
  * add a pending result to the site's outbox atomically. Nothing leaves the machine.
  *
- * - One run at a time per site workspace (lock.ts), held while planning and running.
+ * - One run at a time per site workspace (lock.ts), held while planning and running; within it,
+ *   up to `parallel` triples run at once (one outbox, per-triple logs), each with its own GPUs
+ *   when `--gpus` lists devices (gpuSlots).
  * - A triple that fails never stops the others; an unreachable Docker Engine stops the run.
  * - A failed model gives a `partial` result (every metric null, reason `model-error`) only with
  *   `ignoreModelErrors`; a failed evaluator never gives a result.
@@ -19,7 +21,7 @@
 
 import { appendFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ExternalError, UserError } from "../base/errors.ts";
+import { ExternalError, UsageError, UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
 import { acquireSiteLock, type LockOptions } from "../base/lock.ts";
 import type { Logger } from "../base/logger.ts";
@@ -62,7 +64,9 @@ export interface RunRequest {
   lock?: LockOptions;
   /** Removes containers a killed run of this workspace left (docker runner); called once the lock is held. */
   removeLeftovers?: () => Promise<number>;
-  /** Called as each triple ends, in plan order (for progress output). */
+  /** How many triples run at once; default 1 (in plan order). */
+  parallel?: number;
+  /** Called as each triple ends, with how many ended before it (for progress output). */
   onTriple?: (outcome: TripleOutcome, index: number, total: number) => void;
 }
 
@@ -98,6 +102,7 @@ export interface RunReport {
 export async function runSite(req: RunRequest): Promise<RunReport> {
   const now = req.now ?? (() => new Date());
   requireSite(req.index, req.site);
+  const slots = gpuSlots(req.limits, req.parallel ?? 1);
   const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
   try {
     const outbox = new Outbox(req.workspace.outbox);
@@ -138,24 +143,89 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       images: new Map(),
       hashes: new Map(),
     };
-    for (const [i, triple] of plan.triples.entries()) {
-      const outcome: TripleOutcome = req.signal?.aborted
-        ? {
-            ...ids(triple),
-            status: "interrupted",
-            message: "not started: the run was interrupted",
-            dropped: 0,
-            logFile: "",
-          }
-        : await runTriple(context, triple);
-      report.outcomes.push(outcome);
-      if (outcome.status === "interrupted") report.interrupted = true;
-      req.onTriple?.(outcome, i, plan.triples.length);
-    }
+    report.outcomes = await runTriples(context, plan.triples, slots);
+    report.interrupted = report.outcomes.some((o) => o.status === "interrupted");
     return report;
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Runs the triples, up to `parallel` at once, each slot with its own limits (gpuSlots); outcomes
+ * come back in plan order. An error that stops every triple (Docker Engine gone) starts no further
+ * triple, lets the running ones end, and is thrown.
+ */
+async function runTriples(
+  ctx: RunContext,
+  triples: PlannedTriple[],
+  slots: SiteLimits[],
+): Promise<TripleOutcome[]> {
+  const { req } = ctx;
+  const outcomes: TripleOutcome[] = [];
+  const running = new Map<number, PlannedTriple>();
+  let next = 0;
+  let ended = 0;
+  let stopped = false;
+  const showProgress = () => {
+    if (slots.length === 1 || !running.size) return;
+    const names = [...running.values()].map((t) => `${t.model} on ${t.dataset}`);
+    req.logger.progress?.(`${ended}/${triples.length} done; running ${names.join(", ")}`);
+  };
+  const worker = async (limits: SiteLimits) => {
+    while (next < triples.length && !stopped) {
+      const i = next++;
+      const triple = triples[i] as PlannedTriple;
+      let outcome: TripleOutcome;
+      if (req.signal?.aborted) {
+        outcome = {
+          ...ids(triple),
+          status: "interrupted",
+          message: "not started: the run was interrupted",
+          dropped: 0,
+          logFile: "",
+        };
+      } else {
+        running.set(i, triple);
+        showProgress();
+        try {
+          outcome = await runTriple(ctx, triple, limits, slots.length === 1);
+        } catch (e) {
+          stopped = true;
+          throw e;
+        } finally {
+          running.delete(i);
+        }
+      }
+      outcomes[i] = outcome;
+      req.onTriple?.(outcome, ended++, triples.length);
+      showProgress();
+    }
+  };
+  await settled(slots.map(worker));
+  return outcomes;
+}
+
+/**
+ * The limits of each of `parallel` slots. When `--gpus` lists devices, each slot gets its own
+ * (device i goes to slot i mod parallel), so no two triples share a GPU; fewer devices than slots
+ * is refused. `all` or a count is passed to every slot as it is (the engine picks the GPUs).
+ */
+export function gpuSlots(site: SiteLimits, parallel: number): SiteLimits[] {
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new UsageError(`--parallel: expected a whole number of triples, 1 or more; got ${parallel}`);
+  const { gpus } = site.limits;
+  if (parallel === 1 || gpus === undefined || typeof gpus !== "object") return Array(parallel).fill(site);
+  const { deviceIds } = gpus;
+  if (deviceIds.length < parallel) {
+    throw new UsageError(
+      `--parallel ${parallel} with --gpus device=${deviceIds.join(",")}: each triple running at once needs its own GPU; list at least ${parallel} devices or lower --parallel`,
+    );
+  }
+  return Array.from({ length: parallel }, (_, slot) => ({
+    ...site,
+    limits: { ...site.limits, gpus: { deviceIds: deviceIds.filter((_, d) => d % parallel === slot) } },
+  }));
 }
 
 interface RunContext {
@@ -183,6 +253,8 @@ interface TripleTask {
   folder: BenchmarkFolder;
   benchmark: Benchmark;
   model: Model;
+  /** The site's limits, with this triple's GPUs. */
+  limits: SiteLimits;
   /** The containers' output. */
   logFile: string;
   /** Predictions, parameters and results.yaml; removed once the result is in the outbox. */
@@ -199,10 +271,16 @@ interface CheckedInputs {
   cases: number;
 }
 
-async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<TripleOutcome> {
+async function runTriple(
+  ctx: RunContext,
+  triple: PlannedTriple,
+  limits: SiteLimits,
+  serial: boolean,
+): Promise<TripleOutcome> {
   const { req } = ctx;
-  const task = tripleTask(ctx, triple);
-  req.logger.info(`${triple.benchmark}: model ${triple.model} on dataset ${triple.dataset}`);
+  const task = tripleTask(ctx, triple, limits);
+  // run in parallel, the progress line says what runs (terminal only)
+  if (serial) req.logger.info(`${triple.benchmark}: model ${triple.model} on dataset ${triple.dataset}`);
   let evaluation: EvaluationRun;
   let cases: number;
   try {
@@ -224,7 +302,7 @@ async function runTriple(ctx: RunContext, triple: PlannedTriple): Promise<Triple
   return keepEvaluatorOutput(ctx, task, evaluation, cases, provenance);
 }
 
-function tripleTask(ctx: RunContext, triple: PlannedTriple): TripleTask {
+function tripleTask(ctx: RunContext, triple: PlannedTriple, limits: SiteLimits): TripleTask {
   const name = `${triple.benchmark}--${triple.dataset}--${triple.model}`;
   const logFile = join(ctx.req.workspace.runs, ctx.runId, `${name}.log`);
   const folder = getOrThrow(ctx.req.index.benchmarks, triple.benchmark, "planned benchmark");
@@ -235,6 +313,7 @@ function tripleTask(ctx: RunContext, triple: PlannedTriple): TripleTask {
     folder,
     benchmark: folder.benchmark?.data as Benchmark,
     model,
+    limits,
     logFile,
     scratch: join(ctx.req.workspace.runs, ctx.runId, name),
     end: (status, message, extra = {}) => ({
@@ -286,7 +365,7 @@ function runContainers(ctx: RunContext, task: TripleTask, inputs: CheckedInputs)
   const { req } = ctx;
   return inferAndEvaluate({
     runner: req.runner,
-    limits: req.limits,
+    limits: task.limits,
     root: req.index.root,
     folder: task.folder,
     model: { ref: task.model.container, image: inputs.modelImage },

@@ -1,6 +1,7 @@
 import {
   type Command,
   type CommandUnknownOpts,
+  InvalidArgumentError,
   Option,
   type OptionValues,
 } from "@commander-js/extra-typings";
@@ -40,6 +41,13 @@ function withLimits<Args extends unknown[], Opts extends OptionValues, GlobalOpt
     .option("--timeout <duration>", "time limit per task (e.g. 90m, 2h); default 1h")
     .option("--max-output <size>", "limit on what a task writes (e.g. 20g)");
 }
+
+/** Parses a flag's value as a whole number, 1 or more (commander prints the one-line error). */
+const wholeNumber = (flag: string) => (value: string) => {
+  if (!/^[1-9]\d*$/.test(value))
+    throw new InvalidArgumentError(`${flag}: expected a whole number, 1 or more`);
+  return Number(value);
+};
 
 /** withLimits' options, parsed. */
 type LimitOptionValues = AddedOptions<typeof withLimits<[], NoOptions, NoOptions>>;
@@ -176,9 +184,11 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--root <dir>", "governance repository (a git clone)", ".")
       .option("--benchmark <id>", "only this benchmark")
       .option("--model <id>", "only this model")
+      .option("--ignore-model-errors", "keep a partial result (metrics null, model-error) when a model fails")
       .option(
-        "--ignore-model-errors",
-        "keep a partial result (metrics null, model-error) when a model fails",
+        "--parallel <n>",
+        "run up to n triples at once (with --gpus device=A,B,...: each on its own GPUs)",
+        wholeNumber("--parallel"),
       ),
   ).action(async (opts) => {
     const { runCommand } = await import("../commands/run.ts");
@@ -191,6 +201,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             benchmark: opts.benchmark,
             model: opts.model,
             ignoreModelErrors: opts.ignoreModelErrors,
+            parallel: opts.parallel,
             ...limitSettings(opts),
             cwd: process.cwd(),
             env,

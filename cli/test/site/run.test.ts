@@ -231,6 +231,37 @@ describe("fedeval run", { skip }, () => {
     );
   });
 
+  test("--parallel 2 gives the same results as a serial run, one line per finished triple, and removes its containers", async () => {
+    const [serial, parallel] = await Promise.all([world(), world()]);
+    const one = await run(serial);
+    const two = await run(parallel, { parallel: 2 });
+    assert.equal(one.code, 0, one.out + one.err);
+    assert.equal(two.code, 0, two.out + two.err);
+    const lines = two.out.split("\n").filter((l) => l.startsWith("["));
+    assert.deepEqual(
+      lines.map((l) => l.slice(0, 13)),
+      ["[1/3] ok     ", "[2/3] ok     ", "[3/3] ok     "],
+    );
+    assert.doesNotMatch(
+      two.err,
+      /on dataset/,
+      "the start of each triple is a progress line, on a terminal only",
+    );
+    const comparable = async (w: SiteWorld) =>
+      (await new Outbox(w.site.outbox).list())
+        .map(({ result: { provenance, ...rest } }) => ({
+          ...rest,
+          images: provenance.images,
+          dataset_hash: provenance.dataset_hash,
+          isolation: provenance.isolation,
+        }))
+        .sort((x, y) => x.model.localeCompare(y.model));
+    const expected = await comparable(serial);
+    assert.equal(expected.length, 3);
+    assert.deepEqual(await comparable(parallel), expected);
+    assert.deepEqual(await containersLabelled(docker, `fedeval.workspace=${parallel.site.root}`), []);
+  });
+
   test("failing, missing and mismatched models each fail in one line; the others still run", async () => {
     const mismatch = `${registry.host}/fedeval-test/tiny@sha256:${hex("not the served image")}`;
     const w = await world((files) => {
