@@ -19,8 +19,10 @@ import {
 } from "../site/runners.ts";
 import { loadSiteGovernance } from "../site/site-governance.ts";
 
+export { executorKind } from "../site/executors.ts";
 export type { TripleOutcome } from "../site/run.ts";
 export type { LimitFlags, RunnerKind } from "../site/runners.ts";
+export { runnerKind } from "../site/runners.ts";
 
 export interface SiteRunRequest extends LimitFlags {
   site: string;

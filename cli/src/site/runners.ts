@@ -27,7 +27,31 @@ import {
 } from "../containers/runner.ts";
 import type { TaskInterface } from "../containers/types.ts";
 
-export type RunnerKind = "docker" | "process";
+/** The runners, one record each: how `--runner` names it and what it is. */
+export const RUNNERS = {
+  docker:
+    "isolated containers on a Docker Engine, or on Podman through its Docker-compatible API at DOCKER_HOST",
+  process: "host processes, no isolation: development only",
+} as const;
+
+export type RunnerKind = keyof typeof RUNNERS;
+
+/** `--runner` checked: a value no runner has is refused in one line naming those there are. */
+export function runnerKind(value: string): RunnerKind {
+  if (Object.hasOwn(RUNNERS, value)) return value as RunnerKind;
+  throw new UsageError(
+    `--runner ${value}: not available; supported: ${Object.entries(RUNNERS)
+      .map(([k, what]) => `${k} (${what})`)
+      .join(", ")}${notHereYet(value)}`,
+  );
+}
+
+/** What a refusal adds for engines people ask for that cannot be tested on fedeval's machines. */
+export function notHereYet(value: string): string {
+  return /^(apptainer|singularity)$/i.test(value)
+    ? "; Apptainer/Singularity is not supported yet: docs/site-scale.md says how it would map the same isolation"
+    : "; see docs/site-scale.md";
+}
 
 /** The limit flags as the user typed them. */
 export interface LimitFlags {

@@ -25,9 +25,10 @@ export const outboxGroup = (program: Command) =>
   group(program, "outbox", "results computed at this site that have not left it yet");
 
 const runnerOption = () =>
-  new Option("--runner <runner>", "docker (isolated) or process (development only, no isolation)")
-    .choices(["docker", "process"])
-    .default("docker");
+  new Option(
+    "--runner <runner>",
+    "docker (isolated; Docker Engine or Podman's Docker API) or process (development only, no isolation)",
+  ).default("docker");
 
 /** The limit flags `dataset prepare` and `run` share, added to the options `cmd` already has. */
 function withLimits<Args extends unknown[], Opts extends OptionValues, GlobalOpts extends OptionValues>(
@@ -52,10 +53,11 @@ const wholeNumber = (flag: string) => (value: string) => {
 /** withLimits' options, parsed. */
 type LimitOptionValues = AddedOptions<typeof withLimits<[], NoOptions, NoOptions>>;
 
-/** withLimits' parsed options → the request's runner and limits. */
-function limitSettings(opts: LimitOptionValues) {
+/** withLimits' parsed options → the request's runner (checked: one line naming the runners there are) and limits. */
+async function limitSettings(opts: LimitOptionValues) {
+  const { runnerKind } = await import("../app/run.ts");
   return {
-    runner: opts.runner,
+    runner: runnerKind(opts.runner),
     gpus: opts.gpus,
     shmSize: opts.shmSize,
     memory: opts.memory,
@@ -105,6 +107,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--as <login>", "your GitHub login, recorded as requested_by"),
   ).action(async (opts) => {
     const { datasetPrepareCommand } = await import("../commands/dataset-prepare.ts");
+    const settings = await limitSettings(opts);
     exit(
       await interruptibly((signal) =>
         datasetPrepareCommand(
@@ -116,7 +119,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             name: opts.name,
             root: opts.root,
             as: opts.as,
-            ...limitSettings(opts),
+            ...settings,
             cwd: process.cwd(),
             env,
             signal,
@@ -189,9 +192,13 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
         "--parallel <n>",
         "run up to n triples at once (with --gpus device=A,B,...: each on its own GPUs)",
         wholeNumber("--parallel"),
-      ),
+      )
+      .option("--executor <executor>", "where triples run: local (this machine)", "local"),
   ).action(async (opts) => {
     const { runCommand } = await import("../commands/run.ts");
+    const { executorKind } = await import("../app/run.ts");
+    executorKind(opts.executor);
+    const settings = await limitSettings(opts);
     exit(
       await interruptibly((signal) =>
         runCommand(
@@ -202,7 +209,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             model: opts.model,
             ignoreModelErrors: opts.ignoreModelErrors,
             parallel: opts.parallel,
-            ...limitSettings(opts),
+            ...settings,
             cwd: process.cwd(),
             env,
             signal,
