@@ -90,6 +90,7 @@ export async function testCompatibility(request: CompatibilityTestRequest): Prom
           runner,
           workDir: await mkdtemp(join(temp, "fedeval-compatibility-")),
           logger: request.logger,
+          env: request.env,
         });
         logTails(result, request.logger);
         return result;

@@ -64,6 +64,7 @@ export async function prepareSiteDataset(req: DatasetPrepareRequest): Promise<Pr
     limits,
     workspace: ws.site(req.site),
     logger: req.logger,
+    env: req.env,
     now: req.now,
     signal: req.signal,
   });

@@ -82,6 +82,7 @@ export async function runSitePlan(req: SiteRunRequest): Promise<SiteRunReport> {
     ignoreModelErrors: req.ignoreModelErrors,
     workspace: site,
     logger: req.logger,
+    env: req.env,
     signal: req.signal,
     parallel: req.parallel,
     removeLeftovers: docker ? () => removeLeftoverContainers(docker, site.root) : undefined,

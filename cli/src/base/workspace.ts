@@ -13,6 +13,7 @@
  *       outbox/<entry-id>.json     results waiting for approval or submission
  *       outbox/sent/, outbox/rejected/   entries kept after they left or were discarded
  *       runs/<run-id>/             logs and scratch folders of a run
+ *       additional-files/<sha256>/ containers' additional files, extracted, by archive hash
  *     governance/<name>/           clones of governance repositories
  */
 import { homedir } from "node:os";
@@ -33,6 +34,7 @@ export interface SiteWorkspace {
   dataset(benchmark: string, dataset: string): string;
   outbox: string;
   runs: string;
+  additionalFiles: string;
 }
 
 /** `FEDEVAL_HOME`, else `~/.fedeval`. `env` is injected so tests never touch the real home. */
@@ -51,6 +53,7 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
         dataset: (benchmark, dataset) => join(root, "datasets", benchmark, dataset),
         outbox: join(root, "outbox"),
         runs: join(root, "runs"),
+        additionalFiles: join(root, "additional-files"),
       };
     },
     governance: (name) => join(home, "governance", name),

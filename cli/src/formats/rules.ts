@@ -19,7 +19,7 @@ export const RULES = {
   FE203: ["unknown-site", "a dataset of a site that is not registered"],
   FE204: ["unknown-container", "a container reference whose definition file does not exist"],
   FE205: ["unapproved-association", "a result for a model or dataset that is not approved"],
-  FE206: ["image-mismatch", "a result whose images differ from the approved ones"],
+  FE206: ["image-mismatch", "a result whose images or additional files differ from the approved ones"],
   FE207: ["metric-mismatch", "metrics that are not exactly the benchmark's declared metrics"],
   FE208: ["stale-preparation", "a dataset prepared with another preparation image than the benchmark's"],
   FE209: ["dataset-hash-mismatch", "a result computed on another dataset hash than the registered one"],

@@ -6,6 +6,7 @@
  *   benchmarks/<benchmark>/benchmark.yaml
  *   benchmarks/<benchmark>/containers/<name>.yaml            container definition (MedPerf / MLCube)
  *   benchmarks/<benchmark>/containers/<name>/parameters.yaml  that container's parameters file
+ *   benchmarks/<benchmark>/containers/<name>/additional_files/**  its additional files (additional_files.path), not parsed
  *   benchmarks/<benchmark>/models/<model>.yaml
  *   benchmarks/<benchmark>/datasets/<dataset>.yaml
  *   benchmarks/<benchmark>/results/<dataset>/<model>.yaml
@@ -31,6 +32,7 @@ export type GovernancePath =
   | { kind: "benchmark"; benchmark: string }
   | { kind: "container"; benchmark: string; name: string }
   | { kind: "parameters"; benchmark: string; name: string }
+  | { kind: "additional-files"; benchmark: string; name: string }
   | { kind: "model"; benchmark: string; model: string }
   | { kind: "dataset"; benchmark: string; dataset: string }
   | { kind: "result"; benchmark: string; dataset: string; model: string }
@@ -86,14 +88,20 @@ export function classifyPath(rel: string): GovernancePath {
       const bad = slugReason("container name", s);
       return bad ? { kind: "unknown", reason: bad } : { kind: "container", benchmark, name: s };
     }
+    const dir = parts[3] ?? "";
+    const badDir = slugReason("container name", dir);
     if (parts.length === 5 && name === "parameters.yaml") {
-      const dir = parts[3] ?? "";
-      const bad = slugReason("container name", dir);
-      return bad ? { kind: "unknown", reason: bad } : { kind: "parameters", benchmark, name: dir };
+      return badDir ? { kind: "unknown", reason: badDir } : { kind: "parameters", benchmark, name: dir };
+    }
+    if (parts.length >= 6 && parts[4] === "additional_files") {
+      return badDir
+        ? { kind: "unknown", reason: badDir }
+        : { kind: "additional-files", benchmark, name: dir };
     }
     return {
       kind: "unknown",
-      reason: "containers/ holds <name>.yaml definitions and <name>/parameters.yaml files",
+      reason:
+        "containers/ holds <name>.yaml definitions, <name>/parameters.yaml files and <name>/additional_files/ folders",
     };
   }
   if (folder === "models" || folder === "datasets") {

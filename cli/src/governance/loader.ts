@@ -138,7 +138,7 @@ async function loadFile(
   where: GovernancePath,
   index: GovernanceIndex,
 ): Promise<Diagnostic[]> {
-  if (where.kind === "doc" || where.kind === "demo-data") return [];
+  if (where.kind === "doc" || where.kind === "demo-data" || where.kind === "additional-files") return [];
   if (where.kind === "unknown") {
     return [diagnosticAt({ file }, undefined, "FE001", "unknown-file", `unexpected file: ${where.reason}`)];
   }

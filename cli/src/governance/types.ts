@@ -26,9 +26,20 @@ export interface Site {
   keys?: SiteKey[];
 }
 
+/**
+ * A container's additional files (MedPerf's `additional_files_tarball_url` / `_hash`): an archive by
+ * URL, or an archive or folder at a path in the benchmark folder; `sha256` pins it.
+ */
+export interface AdditionalFilesSource {
+  url?: string;
+  path?: string;
+  sha256: string;
+}
+
 export interface ContainerReference {
   image: string;
   config: string;
+  additional_files?: AdditionalFilesSource;
 }
 
 export type MetricGroup = "accuracy" | "calibration" | "robustness" | "fairness" | "efficiency" | "other";
@@ -132,6 +143,7 @@ export interface Result {
   provenance: {
     governance_commit: string;
     images: { model: string; evaluator: string; preparation: string };
+    additional_files?: { model?: string; evaluator?: string };
     dataset_hash: string;
     tool: string;
     started_at: string;

@@ -9,6 +9,8 @@ import type { Result } from "../governance/types.ts";
 export interface TripleInputs {
   benchmark_version: number;
   images: Result["provenance"]["images"];
+  /** SHA-256 of the model's and the evaluator's additional files, for those that declare any. */
+  additional_files?: NonNullable<Result["provenance"]["additional_files"]>;
   dataset_hash: string;
 }
 
@@ -25,6 +27,11 @@ export function staleness(
   if (p.images.model !== inputs.images.model) reasons.push("model image changed");
   if (p.images.evaluator !== inputs.images.evaluator) reasons.push("evaluator image changed");
   if (p.images.preparation !== inputs.images.preparation) reasons.push("preparation image changed");
+  for (const role of ["model", "evaluator"] as const) {
+    if (p.additional_files?.[role] !== inputs.additional_files?.[role]) {
+      reasons.push(`${role} additional files changed`);
+    }
+  }
   if (p.dataset_hash !== inputs.dataset_hash) reasons.push("dataset hash changed");
   return reasons;
 }

@@ -24,8 +24,9 @@ import type { Logger } from "../base/logger.ts";
 import { type ContainerRunner, ImageRefusedError } from "../containers/runner.ts";
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { Benchmark } from "../governance/types.ts";
+import type { Benchmark, ContainerReference } from "../governance/types.ts";
 import type { Dropped } from "../results/build-result.ts";
+import { AdditionalFiles } from "./additional-files.ts";
 import { evaluateModel } from "./container-task.ts";
 import { caseCount, type PreparationRun, runPreparation } from "./prepare.ts";
 import { pullProgress, type SiteLimits, siteLimits } from "./runners.ts";
@@ -45,6 +46,8 @@ export interface CompatibilityRequest {
   /** An empty folder for the demo data, the prepared data and the log. */
   workDir: string;
   logger: Logger;
+  /** HTTPS_PROXY and friends, for fetching additional files. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -97,6 +100,13 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   const containerLabels = { "fedeval.compatibility": req.benchmark };
   const ensure = (ref: string) => req.runner.ensureImage(ref, pullProgress(req.logger, ref));
   const { containers } = benchmark;
+  const additionalFiles = new AdditionalFiles({
+    cache: join(req.workDir, "additional-files"),
+    env: req.env ?? {},
+    logger: req.logger,
+  });
+  const files = (ref: ContainerReference, role: string) =>
+    additionalFiles.folder({ root: req.index.root, benchmark: req.benchmark, ref, role });
 
   req.logger.info(`preparing the demo dataset of benchmark ${req.benchmark}`);
   const preparation = await runPreparation({
@@ -105,6 +115,10 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
     root: req.index.root,
     folder,
     image: await ensure(containers.preparation.image),
+    additionalFiles: await files(
+      containers.preparation,
+      `the preparation (${paths.benchmark(req.benchmark)})`,
+    ),
     raw,
     out: { ...prepared, statistics: join(req.workDir, "statistics.yaml") },
     runDir: req.workDir,
@@ -115,7 +129,11 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   });
   if (!preparation.ok) return { ...preparation, logFile };
   const cases = await caseCount(preparation.statistics, prepared.data);
-  const evaluator = { ref: containers.evaluator, image: await ensure(containers.evaluator.image) };
+  const evaluator = {
+    ref: containers.evaluator,
+    image: await ensure(containers.evaluator.image),
+    additionalFiles: await files(containers.evaluator, `the evaluator (${paths.benchmark(req.benchmark)})`),
+  };
 
   const models: ModelCompatibility[] = [];
   for (const id of req.models) {
@@ -143,13 +161,14 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
     }
     let evaluation: Awaited<ReturnType<typeof evaluateModel>>;
     try {
+      const modelFiles = await files(model.container, `model ${id} (${paths.model(req.benchmark, id)})`);
       evaluation = await evaluateModel(
         {
           runner: req.runner,
           limits,
           root: req.index.root,
           folder,
-          model: { ref: model.container, image },
+          model: { ref: model.container, image, additionalFiles: modelFiles },
           evaluator,
           data: prepared.data,
           labels: prepared.labels,
@@ -163,8 +182,8 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
         cases,
       );
     } catch (e) {
-      // the model's container definition has no infer task, or a mount fedeval cannot fill
-      if (e instanceof UserError) {
+      // no infer task, a mount fedeval cannot fill, additional files refused or unreachable
+      if (e instanceof UserError || e instanceof ExternalError) {
         models.push(failed(e.message));
         continue;
       }

@@ -5,10 +5,10 @@
  * a container wrote (statistics.yaml, results.yaml) without ever echoing its content.
  *
  * Mounts fedeval fills, by MedPerf's names:
- *   infer     data_path (prepared data), parameters_file, additional_files (an empty folder:
- *             fedeval registers no additional files, as MedPerf does for a model without them)
- *             → output_path (predictions)
- *   evaluate  predictions, labels (prepared labels), parameters_file → output_path (results.yaml)
+ *   infer     data_path (prepared data), parameters_file, additional_files → output_path (predictions)
+ *   evaluate  predictions, labels (prepared labels), parameters_file, additional_files → output_path (results.yaml)
+ * `additional_files` is the container's checked additional files (additional-files.ts), or an
+ * empty folder for a container that declares none, as MedPerf mounts one.
  */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -61,6 +61,8 @@ export async function parametersFile(
 export interface ContainerRole {
   ref: ContainerReference;
   image: ResolvedImage;
+  /** Host folder of its checked additional files (mounted read-only); absent: none declared. */
+  additionalFiles?: string;
 }
 
 export interface EvaluationRequest {
@@ -95,9 +97,9 @@ export async function inferAndEvaluate(req: EvaluationRequest): Promise<Evaluati
   const inferTask = containerTask(req.folder, req.model.ref, "infer");
   const evaluateTask = containerTask(req.folder, req.evaluator.ref, "evaluate");
   const predictions = join(req.scratch, "predictions");
-  const additionalFiles = join(req.scratch, "additional_files");
   const resultsFile = join(req.scratch, "results", "results.yaml");
-  await mkdir(additionalFiles, { recursive: true });
+  const noFiles = join(req.scratch, "additional_files");
+  await mkdir(noFiles, { recursive: true });
   const benchmark = req.folder.id;
   const common = {
     logFile: req.logFile,
@@ -118,7 +120,7 @@ export async function inferAndEvaluate(req: EvaluationRequest): Promise<Evaluati
         req.model.ref,
         join(req.scratch, "parameters", "model.yaml"),
       ),
-      additional_files: additionalFiles,
+      additional_files: req.model.additionalFiles ?? noFiles,
       output_path: predictions,
     },
   });
@@ -137,6 +139,7 @@ export async function inferAndEvaluate(req: EvaluationRequest): Promise<Evaluati
         req.evaluator.ref,
         join(req.scratch, "parameters", "evaluator.yaml"),
       ),
+      additional_files: req.evaluator.additionalFiles ?? noFiles,
       output_path: resultsFile,
     },
   });

@@ -21,6 +21,7 @@ import { UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
+import type { ContainerReference } from "../governance/types.ts";
 import type { OutboxEntry } from "../results/outbox.ts";
 import { staleness, type TripleInputs } from "../results/staleness.ts";
 import { readLocalDataset } from "./prepare.ts";
@@ -135,6 +136,7 @@ async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Pl
           evaluator: benchmark.containers.evaluator.image,
           preparation: dataset.prepared_with,
         },
+        ...additionalFilesOf(model.container, benchmark.containers.evaluator),
         dataset_hash: dataset.hash,
       };
       const ids = { benchmark: folder.id, model: model.id, dataset: dataset.id };
@@ -217,4 +219,16 @@ export async function modelsAddedAt(
     }
   }
   return added;
+}
+
+/** The SHA-256 of the model's and the evaluator's additional files, as a result records them. */
+export function additionalFilesOf(
+  model: ContainerReference,
+  evaluator: ContainerReference,
+): Pick<TripleInputs, "additional_files"> {
+  const files = {
+    ...(model.additional_files && { model: model.additional_files.sha256 }),
+    ...(evaluator.additional_files && { evaluator: evaluator.additional_files.sha256 }),
+  };
+  return Object.keys(files).length ? { additional_files: files } : {};
 }

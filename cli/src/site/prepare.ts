@@ -32,9 +32,10 @@ import type { ContainerRunner, ResolvedImage } from "../containers/runner.ts";
 import { validateSchema } from "../formats/schema-registry.ts";
 import { parseYaml } from "../formats/yaml-source.ts";
 import { governanceFileText } from "../governance/governance-file.ts";
-import { SLUG } from "../governance/layout.ts";
+import { paths, SLUG } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { Benchmark, Dataset } from "../governance/types.ts";
+import type { Benchmark, ContainerReference, Dataset } from "../governance/types.ts";
+import { AdditionalFiles } from "./additional-files.ts";
 import {
   containerTask,
   evaluateModel,
@@ -173,6 +174,8 @@ export interface PrepareRequest {
   limits: SiteLimits;
   workspace: SiteWorkspace;
   logger: Logger;
+  /** HTTPS_PROXY and friends, for fetching additional files. */
+  env?: NodeJS.ProcessEnv;
   now?: () => Date;
   signal?: AbortSignal;
 }
@@ -244,6 +247,17 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
     const prepImage = await ensure(containers.preparation.image);
     const modelImage = await ensure(containers.reference_model.image);
     const evaluatorImage = await ensure(containers.evaluator.image);
+    const additionalFiles = new AdditionalFiles({
+      cache: req.workspace.additionalFiles,
+      env: req.env ?? {},
+      logger: req.logger,
+    });
+    const files = (ref: ContainerReference, role: string) =>
+      additionalFiles.folder({ root: req.index.root, benchmark: req.benchmark, ref, role });
+    const where = `(${paths.benchmark(req.benchmark)})`;
+    const prepFiles = await files(containers.preparation, `the preparation ${where}`);
+    const modelFiles = await files(containers.reference_model, `the reference model ${where}`);
+    const evaluatorFiles = await files(containers.evaluator, `the evaluator ${where}`);
     await mkdir(tmp.data, { recursive: true });
     await mkdir(tmp.labels, { recursive: true });
     const preparation = await runPreparation({
@@ -252,6 +266,7 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
       root: req.index.root,
       folder,
       image: prepImage,
+      additionalFiles: prepFiles,
       raw: { data: req.data, labels: req.labels },
       out: tmp,
       runDir,
@@ -275,8 +290,8 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
         limits: req.limits,
         root: req.index.root,
         folder,
-        model: { ref: containers.reference_model, image: modelImage },
-        evaluator: { ref: containers.evaluator, image: evaluatorImage },
+        model: { ref: containers.reference_model, image: modelImage, additionalFiles: modelFiles },
+        evaluator: { ref: containers.evaluator, image: evaluatorImage, additionalFiles: evaluatorFiles },
         data: tmp.data,
         labels: tmp.labels,
         scratch: join(runDir, "reference"),
@@ -338,6 +353,8 @@ export interface PreparationRequest {
   folder: BenchmarkFolder;
   /** The benchmark's preparation image, resolved. */
   image: ResolvedImage;
+  /** Host folder of its checked additional files; absent: none declared (an empty folder is mounted). */
+  additionalFiles?: string;
   /** Raw data and labels folders (read only). */
   raw: { data: string; labels: string };
   /** Where the prepared data, labels and statistics.yaml go (the folders exist). */
@@ -368,6 +385,9 @@ export async function runPreparation(req: PreparationRequest): Promise<Preparati
     ref,
     join(req.runDir, "parameters", "preparation.yaml"),
   );
+  const noFiles = join(req.runDir, "additional_files");
+  if (!req.additionalFiles) await mkdir(noFiles, { recursive: true });
+  const additionalFiles = req.additionalFiles ?? noFiles;
   const run = async (name: "prepare" | "sanity_check" | "statistics", mounts: Record<string, string>) => {
     req.logger.info(`running ${name}`);
     const task = containerTask(req.folder, ref, name);
@@ -378,7 +398,7 @@ export async function runPreparation(req: PreparationRequest): Promise<Preparati
       image: req.image,
       task,
       limits: taskLimits(req.limits, task),
-      mounts: { parameters_file: parameters, ...mounts },
+      mounts: { parameters_file: parameters, additional_files: additionalFiles, ...mounts },
     });
     return outcome.status === "ok"
       ? undefined

@@ -35,10 +35,12 @@ import {
   type ResolvedImage,
   type TaskRunOutcome,
 } from "../containers/runner.ts";
+import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { Benchmark, Model, Result } from "../governance/types.ts";
+import type { Benchmark, ContainerReference, Model, Result } from "../governance/types.ts";
 import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
+import { AdditionalFiles } from "./additional-files.ts";
 import { type EvaluationRun, inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
 import { describeHardware, type Hardware } from "./hardware.ts";
 import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
@@ -57,6 +59,8 @@ export interface RunRequest {
   ignoreModelErrors?: boolean;
   workspace: SiteWorkspace;
   logger: Logger;
+  /** HTTPS_PROXY and friends, for fetching additional files. */
+  env?: NodeJS.ProcessEnv;
   now?: () => Date;
   signal?: AbortSignal;
   /** Default: describeHardware, naming GPUs when the run asked for them. */
@@ -142,6 +146,11 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       )(),
       images: new Map(),
       hashes: new Map(),
+      additionalFiles: new AdditionalFiles({
+        cache: req.workspace.additionalFiles,
+        env: req.env ?? {},
+        logger: req.logger,
+      }),
     };
     report.outcomes = await runTriples(context, plan.triples, slots);
     report.interrupted = report.outcomes.some((o) => o.status === "interrupted");
@@ -239,6 +248,7 @@ interface RunContext {
   images: Map<string, Promise<ResolvedImage | string>>;
   /** Each dataset is hashed once per run. */
   hashes: Map<string, Promise<DatasetHash>>;
+  additionalFiles: AdditionalFiles;
 }
 
 const ids = (t: { benchmark: string; model: string; dataset: string }) => ({
@@ -267,6 +277,9 @@ interface CheckedInputs {
   local: LocalDataset;
   modelImage: ResolvedImage;
   evaluatorImage: ResolvedImage;
+  /** Host folders of the model's and the evaluator's additional files, when they declare any. */
+  modelFiles?: string;
+  evaluatorFiles?: string;
   /** Cases in the prepared data. */
   cases: number;
 }
@@ -339,11 +352,19 @@ async function checkInputs(ctx: RunContext, task: TripleTask): Promise<CheckedIn
     ctx.hashes.set(key, hashing);
   }
   // the checks are independent: they run together, and are reported in this order
-  const [hash, modelImage, evaluatorImage, statistics] = await settled([
+  const root = ctx.req.index.root;
+  const files = (ref: ContainerReference, role: string) =>
+    ctx.additionalFiles.folder({ root, benchmark: triple.benchmark, ref, role }).catch((e: unknown) => {
+      if (e instanceof UserError || e instanceof ExternalError) return { refused: e.message };
+      throw e;
+    });
+  const [hash, modelImage, evaluatorImage, statistics, modelFiles, evaluatorFiles] = await settled([
     hashing,
     image(ctx, triple.inputs.images.model),
     image(ctx, triple.inputs.images.evaluator),
     readContainerYaml(local.paths.statistics, "statistics.yaml"),
+    files(task.model.container, `model ${triple.model} (${paths.model(triple.benchmark, triple.model)})`),
+    files(task.benchmark.containers.evaluator, `the evaluator (${paths.benchmark(triple.benchmark)})`),
   ] as const);
   if (hash.hash !== triple.inputs.dataset_hash) {
     return end(
@@ -353,11 +374,13 @@ async function checkInputs(ctx: RunContext, task: TripleTask): Promise<CheckedIn
   }
   if (typeof modelImage === "string") return end("failed", `model image refused: ${modelImage}`);
   if (typeof evaluatorImage === "string") return end("failed", `evaluator image refused: ${evaluatorImage}`);
+  if (typeof modelFiles === "object") return end("failed", modelFiles.refused);
+  if (typeof evaluatorFiles === "object") return end("failed", evaluatorFiles.refused);
   const cases = await caseCount(
     "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
     local.paths.data,
   );
-  return { local, modelImage, evaluatorImage, cases };
+  return { local, modelImage, evaluatorImage, modelFiles, evaluatorFiles, cases };
 }
 
 /** `infer` with the model, then `evaluate` with the evaluator. */
@@ -368,8 +391,12 @@ function runContainers(ctx: RunContext, task: TripleTask, inputs: CheckedInputs)
     limits: task.limits,
     root: req.index.root,
     folder: task.folder,
-    model: { ref: task.model.container, image: inputs.modelImage },
-    evaluator: { ref: task.benchmark.containers.evaluator, image: inputs.evaluatorImage },
+    model: { ref: task.model.container, image: inputs.modelImage, additionalFiles: inputs.modelFiles },
+    evaluator: {
+      ref: task.benchmark.containers.evaluator,
+      image: inputs.evaluatorImage,
+      additionalFiles: inputs.evaluatorFiles,
+    },
     data: inputs.local.paths.data,
     labels: inputs.local.paths.labels,
     scratch: task.scratch,
@@ -388,6 +415,7 @@ function provenanceOf(
   return {
     governance_commit: ctx.governanceCommit,
     images: triple.inputs.images,
+    ...(triple.inputs.additional_files && { additional_files: triple.inputs.additional_files }),
     dataset_hash: triple.inputs.dataset_hash,
     tool: `fedeval ${FEDEVAL_VERSION}`,
     started_at: isoSeconds(evaluation.startedAt),

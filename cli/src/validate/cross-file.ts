@@ -427,6 +427,23 @@ function checkResult(
         );
       }
     }
+    const files = res.provenance.additional_files;
+    const declared: ["model" | "evaluator", string | undefined, string][] = [
+      ["model", model?.data.container.additional_files?.sha256, `model ${res.model}`],
+      ["evaluator", b.containers.evaluator.additional_files?.sha256, "the benchmark's evaluator"],
+    ];
+    for (const [key, want, what] of declared) {
+      if (model && files?.[key] !== want) {
+        r.history(
+          entry,
+          files?.[key] ? ["provenance", "additional_files", key] : ["provenance"],
+          "FE206",
+          want
+            ? `ran with ${files?.[key] ? `additional files ${files[key]}` : "no additional files"}, not the approved additional files of ${what} (${want})`
+            : `ran with additional files ${files?.[key]}, but ${what} declares none`,
+        );
+      }
+    }
     if (dataset && res.provenance.dataset_hash !== dataset.data.hash) {
       r.history(
         entry,

@@ -109,7 +109,7 @@ export async function checkOwnership(
     const folder = index.benchmarks.get(where.benchmark);
     const benchmark = await ownerOf<Benchmark>(paths.benchmark(where.benchmark), folder?.benchmark?.data);
     const committee = await allowed(benchmark?.committee);
-    if (where.kind === "container" || where.kind === "parameters") {
+    if (where.kind === "container" || where.kind === "parameters" || where.kind === "additional-files") {
       if (committee) continue;
       // a model owner brings their model's own container definition with the model
       const config = `containers/${where.name}.yaml`;
