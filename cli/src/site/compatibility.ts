@@ -38,13 +38,15 @@ export const MAX_DEMO_BYTES = 512 * 2 ** 20;
 export interface CompatibilityRequest {
   index: GovernanceIndex;
   benchmark: string;
-  /** Model ids of the benchmark to test. */
-  models: string[];
+  /** Model ids of the benchmark to test, or a model no file of the tree names (its id and container). */
+  models: (string | { id: string; container: ContainerReference })[];
   runner: ContainerRunner;
   /** Default: the runner's default limits. */
   limits?: SiteLimits;
   /** An empty folder for the demo data, the prepared data and the log. */
   workDir: string;
+  /** Raw data to prepare instead of the benchmark's demo dataset (`fedeval test --data --labels`). */
+  raw?: { data: string; labels: string };
   logger: Logger;
   /** HTTPS_PROXY and friends, for fetching additional files. */
   env?: NodeJS.ProcessEnv;
@@ -89,7 +91,7 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   if (!folder || !benchmark)
     throw new UserError(`no benchmark "${req.benchmark}" in the governance repository`);
   const limits = req.limits ?? siteLimits({});
-  const raw = await demoDataset(req.index.root, folder, benchmark, req.workDir, req.logger);
+  const raw = req.raw ?? (await demoDataset(req.index.root, folder, benchmark, req.workDir, req.logger));
   const logFile = join(req.workDir, "compatibility.log");
   const prepared = {
     data: join(req.workDir, "prepared", "data"),
@@ -108,7 +110,9 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   const files = (ref: ContainerReference, role: string) =>
     additionalFiles.folder({ root: req.index.root, benchmark: req.benchmark, ref, role });
 
-  req.logger.info(`preparing the demo dataset of benchmark ${req.benchmark}`);
+  req.logger.info(
+    `preparing ${req.raw ? "the local data" : "the demo dataset"} of benchmark ${req.benchmark}`,
+  );
   const preparation = await runPreparation({
     runner: req.runner,
     limits,
@@ -136,8 +140,9 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   };
 
   const models: ModelCompatibility[] = [];
-  for (const id of req.models) {
-    const model = folder.models.get(id)?.data;
+  for (const entry of req.models) {
+    const id = typeof entry === "string" ? entry : entry.id;
+    const model = typeof entry === "string" ? folder.models.get(id)?.data : entry;
     if (!model) throw new UserError(`${paths.model(req.benchmark, id)} is missing or invalid`);
     req.logger.info(`running model ${id} and the evaluator on the demo dataset`);
     const failed = (message: string, logTail: string[] = []): ModelCompatibility => ({

@@ -87,7 +87,7 @@ async function interruptibly(command: (signal: AbortSignal) => Promise<number>):
   }
 }
 
-/** dataset prepare/check/hash, plan, run, outbox ls/show, doctor. */
+/** dataset prepare/check/hash, plan, run, test, outbox ls/show, doctor. */
 export function wireSiteRun({ program, io, exit }: WiringContext): void {
   const env = process.env;
   const dataset = datasetGroup(program);
@@ -210,6 +210,47 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             ignoreModelErrors: opts.ignoreModelErrors,
             parallel: opts.parallel,
             ...settings,
+            cwd: process.cwd(),
+            env,
+            signal,
+          },
+          io,
+        ),
+      ),
+    );
+  });
+
+  withLimits(
+    program
+      .command("test")
+      .description(
+        "run the preparation, a model and the evaluator on the demo dataset or local data, before proposing anything (nothing is signed, nothing leaves)",
+      )
+      .requiredOption("--benchmark <id>", "benchmark")
+      .option("--root <dir>", "governance repository (a working tree: nothing needs to be approved)", ".")
+      .option("--model <id>", "a model file of the benchmark (default: the reference model)")
+      .option("--container <file>", "a model's container definition outside the repository")
+      .option("--image <ref>", "its image, pinned (sha256:<image id> or NAME@sha256:<digest>)")
+      .option("--parameters <file>", "its parameters file")
+      .option("--data <dir>", "raw data to prepare instead of the demo dataset")
+      .option("--labels <dir>", "their labels")
+      .option("--json", "print JSON"),
+  ).action(async (opts) => {
+    const { testCommand } = await import("../commands/test.ts");
+    exit(
+      await interruptibly((signal) =>
+        testCommand(
+          {
+            benchmark: opts.benchmark,
+            root: opts.root,
+            model: opts.model,
+            container: opts.container,
+            image: opts.image,
+            parameters: opts.parameters,
+            data: opts.data,
+            labels: opts.labels,
+            json: Boolean(opts.json),
+            ...limitSettings(opts),
             cwd: process.cwd(),
             env,
             signal,
