@@ -7,9 +7,10 @@
  *
  * The model is the benchmark's reference model, a model file of the working tree (`--model ID`,
  * approved or not), or a container definition outside it (`--container FILE --image REF
- * [--parameters FILE]`): then the benchmark folder is copied (without its datasets and results) to
- * a temporary governance tree with that definition added as model `local-model`, as `fedeval model
- * propose` would add it.
+ * [--parameters FILE]`); likewise the preparation and the evaluator may be definitions outside it
+ * (`--preparation FILE --preparation-image REF`, `--evaluator ...`, as MedPerf's `-p` and `-e`).
+ * Local definitions go into a temporary copy of the benchmark folder (without its datasets and
+ * results), as `fedeval model propose` would add them.
  */
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,8 +31,27 @@ import { recordingRunner, type TaskRecord } from "../site/task-record.ts";
 
 export type { TaskRecord } from "../site/task-record.ts";
 
+const PINNED = /^(sha256:[0-9a-f]{64}|[^@\s]+@sha256:[0-9a-f]{64})$/;
+
 /** The model id a definition outside the governance tree gets in the test. */
 export const LOCAL_MODEL = "local-model";
+
+export type LocalRole = "model" | "preparation" | "evaluator";
+
+/** A container definition on this machine, its image and its parameters file (paths relative to `cwd`). */
+export interface LocalContainer {
+  container: string;
+  /** The image, pinned (`sha256:<image id>` or `NAME@sha256:<digest>`); default: the definition's image. */
+  image?: string;
+  parameters?: string;
+}
+
+/** The flags that name each role's local container, for messages. */
+const ROLE_FLAGS: Record<LocalRole, { container: string; image: string; task: string }> = {
+  model: { container: "--container", image: "--image", task: "infer" },
+  preparation: { container: "--preparation", image: "--preparation-image", task: "prepare" },
+  evaluator: { container: "--evaluator", image: "--evaluator-image", task: "evaluate" },
+};
 
 export interface ContainerTestRequest extends LimitFlags {
   /** Governance repository (a working tree: nothing in it needs to be approved), relative to `cwd`. */
@@ -39,12 +59,11 @@ export interface ContainerTestRequest extends LimitFlags {
   benchmark: string;
   /** A model of the benchmark's working tree; default: the reference model. */
   model?: string;
-  /** A model's container definition outside the tree, relative to `cwd` (with `image`). */
-  container?: string;
-  /** The image of `container`, pinned; default: the definition's image. */
-  image?: string;
-  /** A parameters file for `container`'s tasks. */
-  parameters?: string;
+  /**
+   * Container definitions outside the tree, by role: a model to test (instead of `model`), or a
+   * preparation or evaluator to use instead of the benchmark's.
+   */
+  local?: Partial<Record<LocalRole, LocalContainer>>;
   /** Raw data and labels to prepare instead of the demo dataset, relative to `cwd`. */
   data?: string;
   labels?: string;
@@ -72,14 +91,13 @@ export interface ContainerTestReport {
 
 export async function testContainers(req: ContainerTestRequest): Promise<ContainerTestReport> {
   requireSlugFlags([["--benchmark", req.benchmark]]);
-  if (req.model !== undefined && req.container !== undefined)
+  if (req.model !== undefined && req.local?.model)
     throw new UsageError(
       "--model names a model of the governance tree, --container one outside it: pass one",
     );
+  if (req.model !== undefined) requireSlugFlags([["--model", req.model]]);
   if ((req.data === undefined) !== (req.labels === undefined))
     throw new UsageError("--data and --labels go together: the raw data and their labels");
-  if (req.container === undefined && (req.image !== undefined || req.parameters !== undefined))
-    throw new UsageError("--image and --parameters go with --container");
   const limits = siteLimits(req);
   const workDir = await mkdtemp(join(req.env.RUNNER_TEMP || tmpdir(), "fedeval-test-"));
   let index = await loadSiteGovernance(req.root, req.cwd, req.logger);
@@ -89,9 +107,9 @@ export async function testContainers(req: ContainerTestRequest): Promise<Contain
       `${paths.benchmark(req.benchmark)} is missing or invalid in ${req.root} (see \`fedeval validate ${req.root}\`)`,
     );
   let model: string | { id: string; container: ContainerReference } | undefined = req.model;
-  if (req.container !== undefined) {
-    index = await withLocalModel(index, req, join(workDir, "governance"));
-    model = LOCAL_MODEL;
+  if (req.local && Object.keys(req.local).length) {
+    index = await withLocalContainers(index, req.benchmark, req.local, req.cwd, join(workDir, "governance"));
+    if (req.local.model) model = LOCAL_MODEL;
   }
   model ??= referenceModel(index, req.benchmark);
   const tasks: TaskRecord[] = [];
@@ -147,59 +165,81 @@ function referenceModel(
 }
 
 /**
- * A copy of the benchmark's folder (without datasets and results) in `dir`, with the local
- * definition as `containers/local-model.yaml` (and its parameters file) and a model file naming
- * it, as `fedeval model propose` would write them; loaded as a governance tree.
+ * A copy of the benchmark's folder (without datasets and results) in `dir`, with each local
+ * definition as `containers/local-<role>.yaml` (and its parameters file, as
+ * `containers/local-<role>/parameters.yaml`): a model file names the local model, as `fedeval
+ * model propose` would write it; benchmark.yaml names a local preparation or evaluator. Loaded as
+ * a governance tree.
  */
-async function withLocalModel(
+async function withLocalContainers(
   index: GovernanceIndex,
-  req: ContainerTestRequest,
+  benchmark: string,
+  local: Partial<Record<LocalRole, LocalContainer>>,
+  cwd: string,
   dir: string,
 ): Promise<GovernanceIndex> {
-  const shown = req.container as string;
-  const file = resolve(req.cwd, shown);
-  const parsed = await loadContainerDefinition(file, shown);
-  const definition = parsed.definition;
-  if (!definition) {
-    const first = parsed.diagnostics[0];
-    throw new UserError(
-      `${shown} is not a usable container definition${first ? `: ${first.file}:${first.line}:${first.col}: ${first.message}` : ""}`,
-    );
-  }
-  if (!definition.tasks.infer)
-    throw new UserError(`${shown} has no infer task, which a model container needs`);
-  const source = join(index.root, "benchmarks", req.benchmark);
-  const target = join(dir, "benchmarks", req.benchmark);
+  const source = join(index.root, "benchmarks", benchmark);
+  const target = join(dir, "benchmarks", benchmark);
   await rm(dir, { recursive: true, force: true });
   await cp(source, target, {
     recursive: true,
     filter: (from) => ![join(source, "datasets"), join(source, "results")].includes(from),
   });
-  const config = `containers/${LOCAL_MODEL}.yaml`;
-  await writeFile(join(target, config), await readFile(file));
-  if (req.parameters !== undefined) {
-    const parameters = await readFile(resolve(req.cwd, req.parameters)).catch(() => {
-      throw new UserError(`${req.parameters}: no such file`);
-    });
-    await mkdir(join(target, "containers", LOCAL_MODEL), { recursive: true });
-    await writeFile(join(target, "containers", LOCAL_MODEL, "parameters.yaml"), parameters);
+  const benchmarkFile = join(dir, paths.benchmark(benchmark));
+  const written = [paths.benchmark(benchmark)];
+  const data = structuredClone(index.benchmarks.get(benchmark)?.benchmark?.data);
+  if (!data) throw new UserError(`${paths.benchmark(benchmark)} is missing or invalid`);
+  for (const [role, given] of Object.entries(local) as [LocalRole, LocalContainer][]) {
+    const flags = ROLE_FLAGS[role];
+    const file = resolve(cwd, given.container);
+    const parsed = await loadContainerDefinition(file, given.container);
+    const definition = parsed.definition;
+    if (!definition) {
+      const first = parsed.diagnostics[0];
+      throw new UserError(
+        `${given.container} is not a usable container definition${first ? `: ${first.file}:${first.line}:${first.col}: ${first.message}` : ""}`,
+      );
+    }
+    if (!definition.tasks[flags.task])
+      throw new UserError(`${given.container} has no ${flags.task} task, which a ${role} container needs`);
+    const id = role === "model" ? LOCAL_MODEL : `local-${role}`;
+    const config = `containers/${id}.yaml`;
+    await writeFile(join(target, config), await readFile(file));
+    written.push(paths.container(benchmark, config));
+    if (given.parameters !== undefined) {
+      const parameters = await readFile(resolve(cwd, given.parameters)).catch(() => {
+        throw new UserError(`${given.parameters}: no such file`);
+      });
+      await mkdir(join(target, "containers", id), { recursive: true });
+      await writeFile(join(target, "containers", id, "parameters.yaml"), parameters);
+    }
+    const ref = { image: given.image ?? definition.image, config };
+    if (!PINNED.test(ref.image))
+      throw new UserError(
+        `${given.container}: image ${ref.image} is not pinned; pass ${flags.image} sha256:<image id> (\`docker inspect --format '{{.Id}}' IMAGE\`) or NAME@sha256:<digest>`,
+      );
+    if (role === "model") {
+      const model: Model = {
+        schema: "fedeval/model@1",
+        id,
+        owner: ["local"],
+        container: ref,
+        status: "proposed",
+      };
+      await mkdir(join(target, "models"), { recursive: true });
+      await writeFile(join(dir, paths.model(benchmark, id)), governanceFileText("model", model));
+      written.push(paths.model(benchmark, id));
+    } else {
+      data.containers[role] = ref;
+    }
   }
-  const model: Model = {
-    schema: "fedeval/model@1",
-    id: LOCAL_MODEL,
-    owner: ["local"],
-    container: { image: req.image ?? definition.image, config },
-    status: "proposed",
-  };
-  await mkdir(join(target, "models"), { recursive: true });
-  await writeFile(join(dir, paths.model(req.benchmark, LOCAL_MODEL)), governanceFileText("model", model));
+  await writeFile(benchmarkFile, governanceFileText("benchmark", data));
   const loaded = await loadGovernance(dir);
-  const problem = loaded.diagnostics.find(
-    (d) => d.severity === "error" && d.file.startsWith(`benchmarks/${req.benchmark}/`),
-  );
-  if (!loaded.index.benchmarks.get(req.benchmark)?.models.has(LOCAL_MODEL)) {
+  const folder = loaded.index.benchmarks.get(benchmark);
+  const problem = loaded.diagnostics.find((d) => d.severity === "error" && written.includes(d.file));
+  if (!folder?.benchmark || (local.model && !folder.models.has(LOCAL_MODEL)) || problem) {
     throw new UserError(
-      `${shown} with image ${model.container.image} cannot be tested${problem ? `: ${problem.message}` : ""}${req.image ? "" : " (pass --image sha256:<image id> or NAME@sha256:<digest> to pin it)"}`,
+      `the local containers cannot be tested${problem ? `: ${problem.file}:${problem.line}:${problem.col}: ${problem.message}` : ""}`,
     );
   }
   return loaded.index;

@@ -12,7 +12,7 @@ export async function initCommand(opts: InitOptions, io: CommandIO): Promise<num
   const { written } = await initGovernance(opts);
   io.stdout(written.map((f) => `created ${f}\n`).join(""));
   io.stderr(
-    `\nNext: put your GitHub login in sites/${opts.site}.yaml and benchmarks/${opts.benchmark}/benchmark.yaml, replace the example image digests, then\n  git init && git add -A && git commit -m "Governance repository" && fedeval validate .\n`,
+    `\nNext: put your GitHub login in sites/${opts.site}.yaml and benchmarks/${opts.benchmark}/benchmark.yaml; build the images in images/ and pin their ids in benchmark.yaml (its comment says how); then\n  fedeval test --benchmark ${opts.benchmark}     # every container on the demo data\n  git init && git add -A && git commit -m "Governance repository" && fedeval validate .\n`,
   );
   return 0;
 }

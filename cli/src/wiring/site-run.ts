@@ -5,6 +5,7 @@ import {
   Option,
   type OptionValues,
 } from "@commander-js/extra-typings";
+import { UsageError } from "../base/errors.ts";
 import type { AddedOptions, NoOptions, WiringContext } from "./context.ts";
 
 /**
@@ -85,6 +86,42 @@ async function interruptibly(command: (signal: AbortSignal) => Promise<number>):
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** `fedeval test`'s flags naming container definitions outside the repository, by role. */
+function localContainers(opts: {
+  container?: string;
+  image?: string;
+  parameters?: string;
+  preparation?: string;
+  preparationImage?: string;
+  preparationParameters?: string;
+  evaluator?: string;
+  evaluatorImage?: string;
+  evaluatorParameters?: string;
+}) {
+  const role = (container?: string, image?: string, parameters?: string, flags = ["", "", ""]) => {
+    if (container === undefined) {
+      if (image !== undefined || parameters !== undefined)
+        throw new UsageError(`${flags[1]} and ${flags[2]} go with ${flags[0]}`);
+      return undefined;
+    }
+    return { container, image, parameters };
+  };
+  const local = {
+    model: role(opts.container, opts.image, opts.parameters, ["--container", "--image", "--parameters"]),
+    preparation: role(opts.preparation, opts.preparationImage, opts.preparationParameters, [
+      "--preparation",
+      "--preparation-image",
+      "--preparation-parameters",
+    ]),
+    evaluator: role(opts.evaluator, opts.evaluatorImage, opts.evaluatorParameters, [
+      "--evaluator",
+      "--evaluator-image",
+      "--evaluator-parameters",
+    ]),
+  };
+  return Object.fromEntries(Object.entries(local).filter(([, v]) => v));
 }
 
 /** dataset prepare/check/hash, plan, run, test, outbox ls/show, doctor. */
@@ -232,6 +269,12 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--container <file>", "a model's container definition outside the repository")
       .option("--image <ref>", "its image, pinned (sha256:<image id> or NAME@sha256:<digest>)")
       .option("--parameters <file>", "its parameters file")
+      .option("--preparation <file>", "a preparation container definition to use instead of the benchmark's")
+      .option("--preparation-image <ref>", "its image, pinned")
+      .option("--preparation-parameters <file>", "its parameters file")
+      .option("--evaluator <file>", "an evaluator container definition to use instead of the benchmark's")
+      .option("--evaluator-image <ref>", "its image, pinned")
+      .option("--evaluator-parameters <file>", "its parameters file")
       .option("--data <dir>", "raw data to prepare instead of the demo dataset")
       .option("--labels <dir>", "their labels")
       .option("--json", "print JSON"),
@@ -244,9 +287,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             benchmark: opts.benchmark,
             root: opts.root,
             model: opts.model,
-            container: opts.container,
-            image: opts.image,
-            parameters: opts.parameters,
+            local: localContainers(opts),
             data: opts.data,
             labels: opts.labels,
             json: Boolean(opts.json),

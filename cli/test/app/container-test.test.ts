@@ -82,10 +82,10 @@ describe("fedeval test", { skip }, () => {
       const file = `${B}/benchmark.yaml`;
       files.set(
         file,
-        toYaml({ ...parse(files.get(file) as string), demo_dataset: { path: "demo-data", sha256 } }),
+        toYaml({ ...parse(files.get(file) as string), demo_dataset: { path: "demo/dataset", sha256 } }),
       );
     });
-    await cp(demo, join(root, B, "demo-data"), { recursive: true });
+    await cp(demo, join(root, B, "demo", "dataset"), { recursive: true });
   });
   after(() => removeImages(docker, [...demoImageRefs(images), probe]));
 
@@ -130,7 +130,7 @@ describe("fedeval test", { skip }, () => {
     const prepare = report.tasks[0];
     assert.equal(
       prepare?.mounts.find((m) => m.name === "data_path")?.hostPath,
-      join(root, B, "demo-data", "data"),
+      join(root, B, "demo", "dataset", "data"),
     );
   });
 
@@ -144,8 +144,9 @@ describe("fedeval test", { skip }, () => {
       {
         root,
         benchmark: BENCHMARK,
-        container: join(dir, "container_config.yaml"),
-        image: images.models["shortcut-cnn"],
+        local: {
+          model: { container: join(dir, "container_config.yaml"), image: images.models["shortcut-cnn"] },
+        },
         data: local.data,
         labels: local.labels,
         runner: "docker",
@@ -186,9 +187,13 @@ describe("fedeval test", { skip }, () => {
       {
         root,
         benchmark: BENCHMARK,
-        container: join(dir, "container_config.yaml"),
-        image: probe,
-        parameters: join(dir, "parameters.yaml"),
+        local: {
+          model: {
+            container: join(dir, "container_config.yaml"),
+            image: probe,
+            parameters: join(dir, "parameters.yaml"),
+          },
+        },
         runner: "docker",
         json: true,
         cwd,
@@ -220,8 +225,7 @@ describe("fedeval test", { skip }, () => {
       {
         root,
         benchmark: BENCHMARK,
-        container: join(dir, "container_config.yaml"),
-        image: probe,
+        local: { model: { container: join(dir, "container_config.yaml"), image: probe } },
         runner: "docker",
         json: false,
         cwd,
@@ -238,6 +242,44 @@ describe("fedeval test", { skip }, () => {
     assert.match(text.out.join(""), /\nFAILED\n$/);
   });
 
+  it("uses a preparation and an evaluator outside the repository in place of the benchmark's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fedeval-committee-"));
+    for (const name of ["prep", "evaluator"])
+      await cp(join(root, B, "containers", `${name}.yaml`), join(dir, `${name}.yaml`));
+    const strict = { ...JSON.parse(EVALUATOR_PARAMETERS), threshold: 0.9 };
+    await writeFile(join(dir, "evaluator-parameters.yaml"), JSON.stringify(strict));
+    const base = {
+      root,
+      benchmark: BENCHMARK,
+      runner: "docker" as const,
+      cwd,
+      env,
+      docker,
+      logger: silentLogger,
+    };
+    const usual = await testContainers(base);
+    const local = await testContainers({
+      ...base,
+      local: {
+        preparation: { container: join(dir, "prep.yaml"), image: images.preparation },
+        evaluator: {
+          container: join(dir, "evaluator.yaml"),
+          image: images.evaluator,
+          parameters: join(dir, "evaluator-parameters.yaml"),
+        },
+      },
+    });
+    assert.ok(usual.result.ok && local.result.ok);
+    const evaluate = local.tasks.find((t) => t.task === "evaluate");
+    assert.equal(evaluate?.parameters, JSON.stringify(strict));
+    const [a, b] = [usual.result.models[0]?.metrics, local.result.models[0]?.metrics];
+    assert.equal(a?.auc, b?.auc, "the threshold does not change the AUC");
+    assert.ok(
+      (b?.sensitivity as number) < (a?.sensitivity as number),
+      "a higher threshold, a lower sensitivity",
+    );
+  });
+
   it("refuses flags that do not go together", async () => {
     const base = {
       root,
@@ -248,11 +290,18 @@ describe("fedeval test", { skip }, () => {
       docker,
       logger: silentLogger,
     };
-    await assert.rejects(testContainers({ ...base, model: "shortcut-cnn", container: "x.yaml" }), UsageError);
-    await assert.rejects(testContainers({ ...base, data: "raw" }), /--data and --labels go together/);
     await assert.rejects(
-      testContainers({ ...base, image: probe }),
-      /--image and --parameters go with --container/,
+      testContainers({ ...base, model: "shortcut-cnn", local: { model: { container: "x.yaml" } } }),
+      UsageError,
+    );
+    await assert.rejects(testContainers({ ...base, data: "raw" }), /--data and --labels go together/);
+    const tagged = join(await mkdtemp(join(tmpdir(), "fedeval-vendor-")), "container_config.yaml");
+    await writeFile(tagged, PROBE_CONFIG("my-model:dev"));
+    await assert.rejects(
+      testContainers({ ...base, local: { model: { container: tagged } } }),
+      (e: Error) =>
+        e.message ===
+        `${tagged}: image my-model:dev is not pinned; pass --image sha256:<image id> (\`docker inspect --format '{{.Id}}' IMAGE\`) or NAME@sha256:<digest>`,
     );
     await assert.rejects(
       testContainers({ ...base, model: "no-such-model" }),
