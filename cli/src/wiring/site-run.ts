@@ -280,6 +280,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--json", "print JSON"),
   ).action(async (opts) => {
     const { testCommand } = await import("../commands/test.ts");
+    const settings = await limitSettings(opts);
     exit(
       await interruptibly((signal) =>
         testCommand(
@@ -291,7 +292,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             data: opts.data,
             labels: opts.labels,
             json: Boolean(opts.json),
-            ...limitSettings(opts),
+            ...settings,
             cwd: process.cwd(),
             env,
             signal,
