@@ -10,6 +10,10 @@
  * - limits on memory (no swap), processes, /dev/shm, time (the container is killed) and output;
  * - GPUs only when the site asks for them.
  *
+ * The engine may be Podman (engine.ts): rootless, tasks keep the invoking uid:gid through
+ * `UsernsMode: keep-id`; an engine that would not enforce the memory or pids limit (rootless on
+ * cgroups v1) runs no task.
+ *
  * Output size: every file the task writes is capped at `outputBytes` by the kernel (RLIMIT_FSIZE:
  * the write fails with EFBIG), and the outputs' total is checked every 200 ms while the task runs
  * (the container is killed once it reaches the limit) and again when it ends. So a task can
@@ -24,6 +28,7 @@ import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { ExternalError, UserError } from "../base/errors.ts";
+import { type ContainerEngine, describeEngine, engineLine } from "./engine.ts";
 import {
   type ContainerRunner,
   describeOutcome,
@@ -49,7 +54,24 @@ export class DockerRunner implements ContainerRunner {
   readonly kind = "docker";
   readonly isolation = "docker-none-ro";
 
+  #engine?: Promise<ContainerEngine>;
+
   constructor(private readonly docker: Docker) {}
+
+  /** The engine behind the API, asked once; refused when it would not enforce the limits. */
+  private engine(): Promise<ContainerEngine> {
+    this.#engine ??= describeEngine(this.docker).then(
+      (engine) => {
+        if (!engine.unenforced.length) return engine;
+        throw new ExternalError(
+          `${engineLine(engine)} would not enforce the ${engine.unenforced.join(" and ")} limits of a task, so fedeval runs none there`,
+          "run fedeval on a machine with cgroups v2 (or with a rootful engine); docs/site-scale.md",
+        );
+      },
+      (err: unknown) => Promise.reject(engineError(err)),
+    );
+    return this.#engine;
+  }
 
   async ensureImage(ref: ImageRef, onProgress?: (event: PullProgress) => void): Promise<ResolvedImage> {
     if (LOCAL_ID.test(ref)) {
@@ -136,6 +158,7 @@ export class DockerRunner implements ContainerRunner {
     const cmd = [...(task.command ?? []), ...task.args];
     const inputs = new Set(task.inputs);
 
+    const engine = await this.engine();
     const log = await TaskLog.open(req.logFile, `task ${task.name}, image ${req.image.ref}, docker`);
     let container: Docker.Container | undefined;
     let end: TaskEnd;
@@ -154,6 +177,7 @@ export class DockerRunner implements ContainerRunner {
             AttachStderr: true,
             HostConfig: {
               NetworkMode: "none",
+              UsernsMode: engine.name === "Podman" && engine.rootless ? "keep-id" : undefined,
               Mounts: mounts.map(({ mount, hostPath }) => ({
                 Type: "bind",
                 Source: hostPath,
@@ -171,7 +195,10 @@ export class DockerRunner implements ContainerRunner {
               Memory: limits.memoryBytes,
               MemorySwap: limits.memoryBytes,
               ShmSize: limits.shmBytes,
-              Ulimits: [{ Name: "fsize", Soft: limits.outputBytes, Hard: limits.outputBytes }],
+              Ulimits: [
+                { Name: "fsize", Soft: limits.outputBytes, Hard: limits.outputBytes },
+                ...engine.ulimits,
+              ],
               DeviceRequests: limits.gpus === undefined ? undefined : deviceRequests(limits.gpus),
               LogConfig: { Type: "none", Config: {} },
             },

@@ -2,8 +2,10 @@
  * What `fedeval doctor` checks on a site's machine, each with what to fix. Every input is
  * injected (Docker client, environment, programs, paths) so tests exercise the real checks.
  *
- * Required (a `fail` makes doctor exit 1): a reachable Docker Engine new enough for fedeval's
- * container settings (API 1.40, Docker 19.03), git, the site's signing key (with --site) readable
+ * Required (a `fail` makes doctor exit 1): a reachable Docker Engine API new enough for fedeval's
+ * container settings (API 1.40, Docker 19.03), served by Docker or Podman (which one, its version,
+ * rootless or not, and what the runner does differently there), enforcing the memory and pids
+ * limits, git, the site's signing key (with --site) readable
  * only by its owner (with --root also listed in the site's file and valid now), and 1 GiB free in FEDEVAL_HOME. Advice (`warn`): GPUs, a forge token, less
  * than 10 GiB free.
  */
@@ -14,6 +16,7 @@ import type Docker from "dockerode";
 import { formatBytes } from "../base/bytes.ts";
 import { UserError } from "../base/errors.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
+import { describeEngine, engineLine } from "../containers/engine.ts";
 import type { Site } from "../governance/types.ts";
 import { signingKeyFor } from "../results/site-keys.ts";
 import { type Exec, gpuNames } from "./hardware.ts";
@@ -81,8 +84,24 @@ async function checkDocker(docker: Docker): Promise<{ result: CheckResult; info?
   const old =
     (api[0] ?? 0) < (MIN_API[0] as number) ||
     ((api[0] ?? 0) === MIN_API[0] && (api[1] ?? 0) < (MIN_API[1] as number));
-  const detail = `Docker Engine ${version.Version} (API ${version.ApiVersion})`;
-  const info = await docker.info().catch(() => undefined);
+  const [info, engine] = await Promise.all([
+    docker.info().catch(() => undefined),
+    describeEngine(docker).catch(() => undefined),
+  ]);
+  const detail = `${engine ? engineLine(engine) : `Docker Engine ${version.Version}`}, API ${version.ApiVersion}${
+    engine?.differences.length ? `; ${engine.differences.join("; ")}` : ""
+  }`;
+  if (engine?.unenforced.length) {
+    return {
+      result: {
+        check: "docker",
+        status: "fail",
+        detail,
+        fix: "use a machine with cgroups v2 for a rootless engine, or a rootful engine (docs/site-scale.md)",
+      },
+      info,
+    };
+  }
   if (old) {
     return {
       result: {

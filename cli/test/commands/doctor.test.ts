@@ -62,7 +62,7 @@ describe("doctor with a Docker Engine", { skip }, () => {
     const version = await docker.version();
     assert.equal(
       line(out, "docker"),
-      `ok    docker       Docker Engine ${version.Version} (API ${version.ApiVersion})`,
+      `ok    docker       Docker ${version.Version} (rootful, cgroups v${(await docker.info()).CgroupVersion}), API ${version.ApiVersion}`,
     );
     assert.match(line(out, "git"), /^ok +git +git version \d/);
     assert.equal(line(out, "forge token"), "ok    forge token  GITHUB_TOKEN is set");

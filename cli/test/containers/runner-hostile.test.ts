@@ -1,6 +1,8 @@
 /**
- * Hostile containers against the real Docker Engine: each program in ./hostile tries one thing
- * a model must not do; the runner contains it, reports it in one line, and leaves no container.
+ * Hostile containers against the real engine at DOCKER_HOST (Docker, or Podman's compatible API:
+ * runner-hostile-podman.test.ts runs this file against Podman): each program in ./hostile tries
+ * one thing a model must not do; the runner contains it, reports it in one line, and leaves no
+ * container. Where an engine reports differently (engine.ts), the expectation says so.
  */
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DockerRunner } from "../../src/containers/docker-runner.ts";
+import { describeEngine, engineLine } from "../../src/containers/engine.ts";
 import { buildNodeImage, NODE_IN_IMAGE } from "../../src/containers/node-image.ts";
 import {
   DEFAULT_LIMITS,
@@ -22,6 +25,7 @@ import {
 import { containersLabelled, dockerForTests, testRunLabel } from "../helpers/docker.ts";
 
 const { docker, skip } = await dockerForTests();
+const engine = skip ? undefined : await describeEngine(docker);
 const run = testRunLabel();
 const MiB = 2 ** 20;
 const limits: RunLimits = {
@@ -35,7 +39,7 @@ const limits: RunLimits = {
 };
 const hostileDir = fileURLToPath(new URL("hostile/", import.meta.url));
 
-describe("hostile containers", { skip }, () => {
+describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, { skip }, () => {
   const runner = new DockerRunner(docker);
   let image: ResolvedImage;
   let work: string;
@@ -155,11 +159,16 @@ describe("hostile containers", { skip }, () => {
     assert.ok(started >= 1 && started < limits.pids, `started ${started} processes`);
   });
 
-  test("unbounded allocation is killed at the memory limit and reported as oom", async () => {
+  test("unbounded allocation is killed at the memory limit and reported as oom (where the engine says so)", async () => {
     const outcome = await runProgram("allocate.mjs");
-    assert.equal(outcome.status, "oom");
     assert.equal(outcome.exitCode, 137);
-    assert.equal(outcome.message, "task infer ran out of memory (limit 64 MiB) and was killed");
+    if (engine?.reportsOom) {
+      assert.equal(outcome.status, "oom");
+      assert.equal(outcome.message, "task infer ran out of memory (limit 64 MiB) and was killed");
+    } else {
+      assert.equal(outcome.status, "killed");
+      assert.equal(outcome.message, "task infer was killed (exit code 137)");
+    }
     assert.match(outcome.logTail.join("\n"), /\d+ MiB/);
   });
 
