@@ -65,7 +65,11 @@ describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, {
     await rm(work, { recursive: true, force: true });
   });
 
-  /** Runs /app/<program> with /mnt/data (read-only, holding data.txt) and /mnt/out (writable). */
+  /**
+   * Runs /app/<program> with /mnt/data (read-only, holding data.txt) and /mnt/out (writable),
+   * within 30 s unless `more.limits` says otherwise (only the timeout test relies on the time limit:
+   * a slower engine, Podman on a loaded machine, needs more than 2 s to start a container).
+   */
   async function runProgram(
     program: string,
     args: string[] = [],
@@ -84,7 +88,7 @@ describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, {
         args,
       },
       mounts: { data_path: dir, output_path: join(dir, "out") },
-      limits,
+      limits: { ...limits, timeoutMs: 30_000 },
       logFile,
       labels: run.labels,
       ...more,
@@ -173,7 +177,7 @@ describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, {
   });
 
   test("a task that never exits is killed at its timeout", async () => {
-    const outcome = await runProgram("never-exit.mjs");
+    const outcome = await runProgram("never-exit.mjs", [], { limits });
     assert.equal(outcome.status, "timeout");
     assert.equal(outcome.message, "task infer did not finish within 2 s and was killed");
     assert.deepEqual(outcome.logTail, ["waiting forever"]);
