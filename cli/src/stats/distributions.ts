@@ -119,3 +119,80 @@ export function chiSquareSurvival(x: number, df: number): number {
   if (!(df >= 1)) throw new RangeError(`degrees of freedom must be >= 1, got ${df}`);
   return upperRegularizedGamma(df / 2, x / 2);
 }
+
+/** Regularized incomplete beta I_x(a, b) (Numerical Recipes §6.4: Lentz's continued fraction). */
+function regularizedBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
+  if (x > (a + 1) / (a + b + 2)) return 1 - regularizedBeta(1 - x, b, a);
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < TINY) d = TINY;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= MAX_ITERATIONS; m++) {
+    const even = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+    d = 1 + even * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + even / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    h *= d * c;
+    const odd = (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + odd * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + odd / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < EPSILON) return (Math.exp(logFront) * h) / a;
+  }
+  throw new Error(`incomplete beta did not converge for x=${x}, a=${a}, b=${b}`);
+}
+
+/** P(T > t) for T Student-t with `df` > 0 degrees of freedom. */
+export function studentTSurvival(t: number, df: number): number {
+  if (!(df > 0)) throw new RangeError(`degrees of freedom must be > 0, got ${df}`);
+  const tail = 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+
+/**
+ * The x in [low, high] where a decreasing function crosses `target`, by bisection to double
+ * precision (the functions here are smooth and monotone, so this is exact and simple).
+ */
+function bisectDecreasing(f: (x: number) => number, target: number, low: number, high: number): number {
+  let lo = low;
+  let hi = high;
+  for (let i = 0; i < 2000 && hi - lo > 1e-15 * Math.max(1, Math.abs(lo)); i++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (f(mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** The upper-tail point of a decreasing survival function: the x with survival(x) = tail. */
+function upperPoint(survival: (x: number) => number, tail: number): number {
+  let high = 1;
+  while (survival(high) > tail) high *= 2;
+  return bisectDecreasing(survival, tail, 0, high);
+}
+
+/**
+ * Two-sided Student-t critical value t_{df, 1−(1−level)/2}: R's `qt(0.975, df)` for 0.95
+ * (12.706205 with 1 df, 2.178813 with 12).
+ */
+export function criticalT(level: number, df: number): number {
+  if (!(level > 0 && level < 1)) throw new RangeError(`confidence level must be in (0, 1), got ${level}`);
+  return upperPoint((t) => studentTSurvival(t, df), (1 - level) / 2);
+}
+
+/** The chi-square quantile with upper tail `tail`: R's `qchisq(tail, df, lower.tail = FALSE)`. */
+export function chiSquareUpperQuantile(tail: number, df: number): number {
+  if (!(tail > 0 && tail < 1)) throw new RangeError(`tail probability must be in (0, 1), got ${tail}`);
+  return upperPoint((x) => chiSquareSurvival(x, df), tail);
+}

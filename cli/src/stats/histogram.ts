@@ -1,4 +1,3 @@
-import { criticalZ } from "./distributions.ts";
 import { type StatsError, statsError } from "./shared.ts";
 
 /**
@@ -10,117 +9,72 @@ export interface ScoreHistogram {
   negative: readonly number[];
 }
 
-export interface SiteHistogram {
-  site: string;
-  histogram: ScoreHistogram;
-}
-
-/** An AUC with its Hanley–McNeil standard error and Wald interval. */
+/** One site's AUC from its histogram, with DeLong's standard error. */
 export interface AucEstimate {
   ok: true;
   estimate: number;
-  se: number;
-  ci_low: number;
-  ci_high: number;
+  /** DeLong's SE; null with fewer than two cases of a class (its variance is then undefined). */
+  se: number | null;
   n_positive: number;
   n_negative: number;
 }
 
-/** Pooling `histogram`: the AUC of the summed histograms, plus each site's own AUC. */
-export interface HistogramPooled extends AucEstimate {
-  method: "histogram";
-  k: number;
-  /** A site whose histogram lacks one class gets an error entry; it still counts in the pool. */
-  per_site: ({ site: string } & (AucEstimate | StatsError))[];
-}
-
 /**
- * AUC from a score histogram as the Mann–Whitney probability that a positive case scores above a
- * negative one, a positive and a negative in the same bin counting ½ (scores within a bin are
- * unknown, so they are ties). The standard error is Hanley & McNeil's (1982, Radiology 143:29,
- * eq. 2): SE² = [A(1−A) + (n₊−1)(Q₁−A²) + (n₋−1)(Q₂−A²)] / (n₊n₋), Q₁ = A/(2−A),
- * Q₂ = 2A²/(1+A); the interval A ± z·SE is clipped to [0, 1]. It treats cases as independent,
- * so pooled over sites it reflects sampling of cases, not between-site heterogeneity (the site
- * bootstrap of the rank intervals covers that).
+ * AUC from one site's score histogram as the Mann–Whitney probability that a positive case
+ * scores above a negative one, a positive and a negative in the same bin counting ½ (scores
+ * within a bin are unknown, so they are ties), and DeLong's standard error (DeLong, DeLong &
+ * Clarke-Pearson 1988, Biometrics 44:837) with ties counting ½ as pROC's `var(roc, method =
+ * "delong")`: each positive's placement V₁₀ = (negatives below + ½ negatives in its bin)/n₋, each
+ * negative's V₀₁ = (positives above + ½ positives in its bin)/n₊, and
+ * SE² = Σ(V₁₀ − A)²/((n₊ − 1)n₊) + Σ(V₀₁ − A)²/((n₋ − 1)n₋).
+ * Histograms of different sites are never summed: that would compare one hospital's positives
+ * with another's negatives.
  */
-export function histogramAuc(histogram: ScoreHistogram, level = 0.95): AucEstimate | StatsError {
+export function histogramAuc(histogram: ScoreHistogram): AucEstimate | StatsError {
   const invalid = checkHistogram(histogram);
   if (invalid !== null) return statsError(invalid);
   const { positive, negative } = histogram;
-  let pairs = 0;
-  let negativesBelow = 0;
-  let nPositive = 0;
-  for (let bin = 0; bin < positive.length; bin++) {
-    const pos = positive[bin] as number;
-    const neg = negative[bin] as number;
-    pairs += pos * (negativesBelow + neg / 2);
-    negativesBelow += neg;
-    nPositive += pos;
-  }
-  const nNegative = negativesBelow;
+  const nPositive = sum(positive);
+  const nNegative = sum(negative);
   if (nPositive === 0 || nNegative === 0) {
     return statsError(`AUC needs both classes; got ${nPositive} positive and ${nNegative} negative cases`);
   }
+  // placements per bin: v10[b] for a positive in bin b, v01[b] for a negative in bin b
+  const bins = positive.length;
+  const v10 = new Array<number>(bins);
+  const v01 = new Array<number>(bins);
+  let negativesBelow = 0;
+  for (let b = 0; b < bins; b++) {
+    const neg = negative[b] as number;
+    v10[b] = (negativesBelow + neg / 2) / nNegative;
+    negativesBelow += neg;
+  }
+  let positivesAbove = 0;
+  for (let b = bins - 1; b >= 0; b--) {
+    const pos = positive[b] as number;
+    v01[b] = (positivesAbove + pos / 2) / nPositive;
+    positivesAbove += pos;
+  }
+  // pairs won, ties counting ½, over all pairs: exact in binary for small counts
+  let pairs = 0;
+  negativesBelow = 0;
+  for (let b = 0; b < bins; b++) {
+    const neg = negative[b] as number;
+    pairs += (positive[b] as number) * (negativesBelow + neg / 2);
+    negativesBelow += neg;
+  }
   const a = pairs / (nPositive * nNegative);
-  const q1 = a / (2 - a);
-  const q2 = (2 * a * a) / (1 + a);
-  const variance =
-    (a * (1 - a) + (nPositive - 1) * (q1 - a * a) + (nNegative - 1) * (q2 - a * a)) / (nPositive * nNegative);
-  const se = Math.sqrt(Math.max(0, variance));
-  const z = criticalZ(level);
-  return {
-    ok: true,
-    estimate: a,
-    se,
-    ci_low: Math.max(0, a - z * se),
-    ci_high: Math.min(1, a + z * se),
-    n_positive: nPositive,
-    n_negative: nNegative,
-  };
-}
-
-/** Bin-wise sum of histograms on the same bins (the caller has checked the bins match). */
-export function sumHistograms(histograms: readonly ScoreHistogram[]): ScoreHistogram {
-  const bins = histograms[0]?.positive.length ?? 0;
-  const positive = new Array<number>(bins).fill(0);
-  const negative = new Array<number>(bins).fill(0);
-  for (const h of histograms) {
-    for (let bin = 0; bin < bins; bin++) {
-      positive[bin] = (positive[bin] as number) + (h.positive[bin] as number);
-      negative[bin] = (negative[bin] as number) + (h.negative[bin] as number);
-    }
+  let s10 = 0;
+  let s01 = 0;
+  for (let b = 0; b < bins; b++) {
+    s10 += (positive[b] as number) * ((v10[b] as number) - a) ** 2;
+    s01 += (negative[b] as number) * ((v01[b] as number) - a) ** 2;
   }
-  return { positive, negative };
-}
-
-/**
- * Pools the AUC across sites by summing the per-site histograms bin by bin and computing one
- * Mann–Whitney AUC on the sums: exactly the AUC of all cases together, as if they had been
- * scored in one place. Site AUCs are never averaged. `bins` is the benchmark's declared bin
- * count; without it every site must use the first site's.
- */
-export function poolHistograms(
-  sites: readonly SiteHistogram[],
-  options: { bins?: number; level?: number } = {},
-): HistogramPooled | StatsError {
-  const first = sites[0];
-  if (first === undefined) return statsError("no site reported a histogram");
-  const bins = options.bins ?? first.histogram.positive.length;
-  for (const { site, histogram } of sites) {
-    const invalid = checkHistogram(histogram);
-    if (invalid !== null) return statsError(`site ${site}: ${invalid}`);
-    if (histogram.positive.length !== bins) {
-      return statsError(`site ${site}: histogram has ${histogram.positive.length} bins, expected ${bins}`);
-    }
-  }
-  const pooled = histogramAuc(sumHistograms(sites.map((s) => s.histogram)), options.level);
-  if (!pooled.ok) return pooled;
-  return {
-    ...pooled,
-    method: "histogram",
-    k: sites.length,
-    per_site: sites.map(({ site, histogram }) => ({ site, ...histogramAuc(histogram, options.level) })),
-  };
+  const se =
+    nPositive < 2 || nNegative < 2
+      ? null
+      : Math.sqrt(s10 / ((nPositive - 1) * nPositive) + s01 / ((nNegative - 1) * nNegative));
+  return { ok: true, estimate: a, se, n_positive: nPositive, n_negative: nNegative };
 }
 
 function checkHistogram({ positive, negative }: ScoreHistogram): string | null {
@@ -131,4 +85,10 @@ function checkHistogram({ positive, negative }: ScoreHistogram): string | null {
     if (!(Number.isInteger(c) && c >= 0)) return "histogram counts must be non-negative integers";
   }
   return null;
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const x of values) total += x;
+  return total;
 }

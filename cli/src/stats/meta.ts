@@ -1,4 +1,4 @@
-import { chiSquareSurvival, criticalZ } from "./distributions.ts";
+import { chiSquareSurvival, chiSquareUpperQuantile, criticalT, criticalZ } from "./distributions.ts";
 import { type StatsError, statsError } from "./shared.ts";
 
 /** One site's estimate of a metric with its standard error. */
@@ -14,28 +14,36 @@ export type TauEstimator = "DL" | "REML";
 export interface MetaOptions {
   /** `DL` (DerSimonian–Laird, closed form) or `REML` (restricted maximum likelihood); default `REML`, as metafor. */
   estimator?: TauEstimator;
-  /** Confidence level of the interval; default 0.95. */
+  /** Confidence level of the intervals; default 0.95. */
   level?: number;
 }
 
 /**
- * Pooling `meta`: a random-effects meta-analysis. With one site nothing is pooled
- * (`pooled: false`): the estimate and interval are that site's own, and the heterogeneity
- * fields are null.
+ * A random-effects meta-analysis. With one site nothing is pooled (`pooled: false`): the
+ * estimate and interval are that site's own (value ± z·se), and the heterogeneity fields are
+ * null.
  */
 export interface MetaPooled {
   ok: true;
-  method: "meta";
   estimator: TauEstimator;
   pooled: boolean;
   estimate: number;
+  /** Standard error of the estimate: the modified Hartung–Knapp one (metafor `test = "adhoc"`). */
   se: number;
+  /** Modified Hartung–Knapp–Sidik–Jonkman interval: estimate ± t(k − 1)·se. */
   ci_low: number;
   ci_high: number;
+  /** Prediction interval for a new site's true value (metafor's `predict()`); null for k < 3. */
+  pi_low: number | null;
+  pi_high: number | null;
   /** Between-site variance τ². */
   tau2: number | null;
+  /** Q-profile interval of τ² (Viechtbauer 2007), its upper end capped as metafor caps it. */
+  tau2_ci: [number, number] | null;
   /** I², in percent: the share of the total variability due to heterogeneity (metafor's definition). */
   i2: number | null;
+  /** I² at the ends of the τ² interval. */
+  i2_ci: [number, number] | null;
   /** Cochran's Q. */
   q: number | null;
   /** Degrees of freedom of Q, k − 1. */
@@ -49,76 +57,81 @@ const REML_MAX_ITERATIONS = 200;
 
 /**
  * Random-effects meta-analysis of per-site estimates (the model yᵢ ~ N(μ, vᵢ + τ²), vᵢ = seᵢ²),
- * following metafor's `rma.uni` (Viechtbauer 2010, J Stat Softw 36(3)):
- * - DL: τ² = max(0, (Q − (k − 1)) / (Σw − Σw²/Σw)), w = 1/v (DerSimonian & Laird 1986);
- * - REML: Fisher scoring from the DL value, τ² truncated at 0, until a step is smaller than
- *   1e-10 × (τ² + the smallest sampling variance);
- * then μ̂ = Σw*y/Σw* with w* = 1/(v + τ²), SE = (Σw*)^−½, and a Wald interval μ̂ ± z·SE.
- * I² = τ²/(τ² + s²) with the "typical" sampling variance s² = (k − 1)Σw/((Σw)² − Σw²).
+ * as metafor's `rma(yi, vi, method = "REML" | "DL", test = "adhoc")` with `predict()` and
+ * `confint()` (Viechtbauer 2010, J Stat Softw 36(3)):
+ * - τ²: DL = max(0, (Q − (k − 1)) / (Σw − Σw²/Σw)), w = 1/v (DerSimonian & Laird 1986); REML by
+ *   Fisher scoring from the DL value, truncated at 0;
+ * - μ̂ = Σw*y/Σw* with w* = 1/(v + τ²);
+ * - interval: the modified Hartung–Knapp–Sidik–Jonkman one, μ̂ ± t(k−1)·√(max(1, q)/Σw*) with
+ *   q = Σw*(y − μ̂)²/(k − 1): never narrower than the Wald z interval (Hartung & Knapp 2001;
+ *   Röver, Knapp & Friede 2015, BMC Med Res Methodol 15:99; IntHout, Ioannidis & Borm 2014,
+ *   BMC Med Res Methodol 14:25);
+ * - prediction interval (k ≥ 3): μ̂ ± t(k−1)·√(se² + τ²) (Higgins, Thompson & Spiegelhalter 2009;
+ *   Debray et al. 2019, Stat Methods Med Res 28:2768);
+ * - I² = τ²/(τ² + s²) with the typical sampling variance s² = (k − 1)Σw/((Σw)² − Σw²);
+ * - τ² interval by the Q-profile method, I²'s from it.
  */
 export function metaAnalysis(
   sites: readonly SiteEstimate[],
   options: MetaOptions = {},
 ): MetaPooled | StatsError {
   const estimator = options.estimator ?? "REML";
-  const z = criticalZ(options.level ?? 0.95);
-  if (sites.length === 0) return statsError("no site reported a value");
-  for (const s of sites) {
-    if (!Number.isFinite(s.value)) return statsError(`site ${s.site}: value must be a finite number`);
-    if (!(Number.isFinite(s.se) && s.se > 0)) {
-      return statsError(`site ${s.site}: standard error must be a finite number > 0`);
-    }
-  }
+  const level = options.level ?? 0.95;
+  const invalid = checkSites(sites);
+  if (invalid) return invalid;
   const k = sites.length;
   const y = sites.map((s) => s.value);
   const v = sites.map((s) => s.se * s.se);
   if (k === 1) {
     const only = sites[0] as SiteEstimate;
+    const z = criticalZ(level);
     return {
       ok: true,
-      method: "meta",
       estimator,
       pooled: false,
       estimate: only.value,
       se: only.se,
       ci_low: only.value - z * only.se,
       ci_high: only.value + z * only.se,
+      pi_low: null,
+      pi_high: null,
       tau2: null,
+      tau2_ci: null,
       i2: null,
+      i2_ci: null,
       q: null,
       df: 0,
       q_p_value: null,
       k,
     };
   }
-  const w = v.map((vi) => 1 / vi);
-  const sumW = sum(w);
-  const sumW2 = sum(w.map((wi) => wi * wi));
-  const fixed = weightedMean(y, w);
-  const q = sum(y.map((yi, i) => (w[i] as number) * (yi - fixed) ** 2));
+  const fit = fitTau2(y, v, estimator);
+  if (fit === null) return statsError(`REML did not converge in ${REML_MAX_ITERATIONS} iterations`);
+  const { tau2, q, typical } = fit;
   const df = k - 1;
-  const tauDL = Math.max(0, (q - df) / (sumW - sumW2 / sumW));
-  let tau2 = tauDL;
-  if (estimator === "REML") {
-    const reml = remlTau2(y, v, tauDL);
-    if (reml === null) return statsError(`REML did not converge in ${REML_MAX_ITERATIONS} iterations`);
-    tau2 = reml;
-  }
   const wStar = v.map((vi) => 1 / (vi + tau2));
+  const sumWStar = sum(wStar);
   const estimate = weightedMean(y, wStar);
-  const se = 1 / Math.sqrt(sum(wStar));
-  const typical = (df * sumW) / (sumW * sumW - sumW2);
+  const hk = sum(y.map((yi, i) => (wStar[i] as number) * (yi - estimate) ** 2)) / df;
+  const se = Math.sqrt(Math.max(1, hk) / sumWStar);
+  const t = criticalT(level, df);
+  const predictionHalf = t * Math.sqrt(se * se + tau2);
+  const i2 = (t2: number) => (100 * t2) / (t2 + typical);
+  const tau2Ci = qProfile(y, v, df, level, Math.max(100, 10 * tau2));
   return {
     ok: true,
-    method: "meta",
     estimator,
     pooled: true,
     estimate,
     se,
-    ci_low: estimate - z * se,
-    ci_high: estimate + z * se,
+    ci_low: estimate - t * se,
+    ci_high: estimate + t * se,
+    pi_low: k >= 3 ? estimate - predictionHalf : null,
+    pi_high: k >= 3 ? estimate + predictionHalf : null,
     tau2,
-    i2: (100 * tau2) / (tau2 + typical),
+    tau2_ci: tau2Ci,
+    i2: i2(tau2),
+    i2_ci: [i2(tau2Ci[0]), i2(tau2Ci[1])],
     q,
     df,
     q_p_value: chiSquareSurvival(q, df),
@@ -127,15 +140,99 @@ export function metaAnalysis(
 }
 
 /**
+ * The random-effects estimate alone (no interval), for bootstrap replicates; null where
+ * `metaAnalysis` would give an error.
+ */
+export function metaEstimate(
+  sites: readonly SiteEstimate[],
+  estimator: TauEstimator = "REML",
+): number | null {
+  if (checkSites(sites)) return null;
+  if (sites.length === 1) return (sites[0] as SiteEstimate).value;
+  const y = sites.map((s) => s.value);
+  const v = sites.map((s) => s.se * s.se);
+  const fit = fitTau2(y, v, estimator);
+  return fit === null ? null : weightedMean(y, tauWeights(v, fit.tau2));
+}
+
+function checkSites(sites: readonly SiteEstimate[]): StatsError | null {
+  if (sites.length === 0) return statsError("no site reported a value");
+  for (const s of sites) {
+    if (!Number.isFinite(s.value)) return statsError(`site ${s.site}: value must be a finite number`);
+    if (!(Number.isFinite(s.se) && s.se > 0)) {
+      return statsError(`site ${s.site}: standard error must be a finite number > 0`);
+    }
+  }
+  return null;
+}
+
+/** τ² by the estimator, Cochran's Q and the typical sampling variance; null if REML does not settle. */
+function fitTau2(
+  y: readonly number[],
+  v: readonly number[],
+  estimator: TauEstimator,
+): { tau2: number; q: number; typical: number } | null {
+  const w = v.map((vi) => 1 / vi);
+  const sumW = sum(w);
+  const sumW2 = sum(w.map((wi) => wi * wi));
+  const q = generalizedQ(y, v, 0);
+  const df = y.length - 1;
+  const tauDL = Math.max(0, (q - df) / (sumW - sumW2 / sumW));
+  const tau2 = estimator === "REML" ? remlTau2(y, v, tauDL) : tauDL;
+  return tau2 === null ? null : { tau2, q, typical: (df * sumW) / (sumW * sumW - sumW2) };
+}
+
+const tauWeights = (v: readonly number[], tau2: number) => v.map((vi) => 1 / (vi + tau2));
+
+/** Σ wᵢ(yᵢ − μ̂)² with wᵢ = 1/(vᵢ + τ²): Cochran's Q at τ² = 0, decreasing in τ². */
+function generalizedQ(y: readonly number[], v: readonly number[], tau2: number): number {
+  const w = tauWeights(v, tau2);
+  const mu = weightedMean(y, w);
+  return sum(y.map((yi, i) => (w[i] as number) * (yi - mu) ** 2));
+}
+
+/**
+ * Q-profile interval of τ² (Viechtbauer 2007, Stat Med 26:37): the τ² where the generalized Q
+ * equals the χ²(k−1) quantiles 0.975 (lower end) and 0.025 (upper end), each 0 when Q(0) is
+ * already below it; searched on [0, max], max = max(100, 10·τ̂²) as metafor's `confint()`, which
+ * reports max when Q(max) is still above the quantile.
+ */
+function qProfile(
+  y: readonly number[],
+  v: readonly number[],
+  df: number,
+  level: number,
+  max: number,
+): [number, number] {
+  const alpha = (1 - level) / 2;
+  const end = (tail: number): number => {
+    const target = chiSquareUpperQuantile(tail, df);
+    const f = (tau2: number) => generalizedQ(y, v, tau2);
+    if (f(0) < target) return 0;
+    if (f(max) > target) return max;
+    let lo = 0;
+    let hi = max;
+    for (let i = 0; i < 200 && hi - lo > 1e-13 * Math.max(1, hi); i++) {
+      const mid = (lo + hi) / 2;
+      if (f(mid) > target) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  return [end(alpha), end(1 - alpha)];
+}
+
+/**
  * REML estimate of τ² by Fisher scoring: with P = W − wwᵀ/Σw, the score is
  * ½(yᵀPPy − tr P) and the expected information ½ tr(PP), so
- * τ² ← τ² + (Σw²(y − μ̂)² − tr P) / tr(PP). Null if it does not settle.
+ * τ² ← τ² + (Σw²(y − μ̂)² − tr P) / tr(PP), until a step is smaller than
+ * 1e-10 × (τ² + the smallest sampling variance). Null if it does not settle.
  */
 function remlTau2(y: readonly number[], v: readonly number[], start: number): number | null {
   const smallestVariance = Math.min(...v);
   let tau2 = start;
   for (let iteration = 0; iteration < REML_MAX_ITERATIONS; iteration++) {
-    const w = v.map((vi) => 1 / (vi + tau2));
+    const w = tauWeights(v, tau2);
     const sumW = sum(w);
     const sumW2 = sum(w.map((wi) => wi * wi));
     const sumW3 = sum(w.map((wi) => wi * wi * wi));

@@ -1,4 +1,4 @@
-import { mulberry32 } from "./random.ts";
+import { mulberry32, standardNormal } from "./random.ts";
 import { type Direction, isBetter } from "./shared.ts";
 
 /** A model's per-site data for the primary metric (a value, counts, a histogram…), keyed by site id. */
@@ -9,10 +9,12 @@ export interface RankInput<T> {
 
 export interface RankOptions<T> {
   /**
-   * Pools a model's data over a set of sites (duplicates included, as drawn) into one value,
-   * e.g. the AUC of the summed histograms; null when it cannot.
+   * Pools a model's data over a set of sites (duplicates included, as drawn) into one value;
+   * null when it cannot. `normal` gives standard normal draws: a replicate moves each drawn
+   * site's value by its own sampling error (se·normal() on the working scale); for the
+   * observed estimate it always gives 0.
    */
-  pool: (draw: readonly T[]) => number | null;
+  pool: (draw: readonly T[], normal: () => number) => number | null;
   direction: Direction;
   /** Seed of the generator: the same seed and data give the same intervals. */
   seed: number;
@@ -38,9 +40,11 @@ export interface ModelRank {
 }
 
 /**
- * Rank intervals by a seeded bootstrap over sites. Each replicate draws as many sites as there
- * are (the union over models, in sorted id order) with replacement; every model is pooled over
- * the drawn sites it has data for, and the models are ranked (1 = best in `direction`, ties
+ * Rank intervals by a seeded bootstrap that carries both sources of uncertainty: each replicate
+ * draws as many sites as there are (the union over models, in sorted id order) with
+ * replacement, and `pool` draws each drawn site's value from its sampling distribution (a
+ * parametric bootstrap), so two models on one site whose intervals overlap share ranks. Every
+ * model is pooled over the drawn sites it has data for, and the models are ranked (1 = best in `direction`, ties
  * sharing the best rank; a model with nothing pooled in a replicate ranks after all others).
  * A model's interval runs from the ⌈B·α/2⌉-th to the ⌈B·(1 − α/2)⌉-th smallest of its B ranks.
  *
@@ -58,13 +62,15 @@ export function bootstrapRanks<T>(models: readonly RankInput<T>[], options: Rank
   }
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
   const { pool, direction } = options;
-  const estimates = models.map((m) => pool([...m.sites.values()]));
+  const zero = () => 0;
+  const estimates = models.map((m) => pool([...m.sites.values()], zero));
   const ranked = models.map((_, i) => i).filter((i) => estimates[i] !== null);
 
   const siteIds = [...new Set(models.flatMap((m) => [...m.sites.keys()]))].sort();
   const aligned = ranked.map((i) => siteIds.map((id) => (models[i] as RankInput<T>).sites.get(id)));
   const draws: number[][] = ranked.map(() => []);
   const random = mulberry32(options.seed);
+  const normal = standardNormal(random);
   const picked = new Array<number>(siteIds.length);
   for (let r = 0; r < replicates; r++) {
     for (let j = 0; j < picked.length; j++) picked[j] = Math.floor(random() * siteIds.length);
@@ -74,7 +80,7 @@ export function bootstrapRanks<T>(models: readonly RankInput<T>[], options: Rank
         const d = data[j];
         if (d !== undefined) drawn.push(d);
       }
-      return drawn.length === 0 ? null : pool(drawn);
+      return drawn.length === 0 ? null : pool(drawn, normal);
     });
     const ranks = competitionRanks(values, direction);
     ranks.forEach((rank, m) => {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chiSquareSurvival, criticalZ, normalQuantile } from "../../src/stats/distributions.ts";
+import {
+  chiSquareSurvival,
+  chiSquareUpperQuantile,
+  criticalT,
+  criticalZ,
+  normalQuantile,
+  studentTSurvival,
+} from "../../src/stats/distributions.ts";
 
 function near(actual: number, expected: number, tolerance: number): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected} ± ${tolerance}`);
@@ -40,4 +47,26 @@ test("the two implementations agree: P(χ²₁ >= z²) = 2Φ(−|z|), into the f
     const z = normalQuantile(p);
     near(chiSquareSurvival(z * z, 1) / (2 * p), 1, 1e-9);
   }
+});
+
+test("Student-t critical values and tail, chi-square quantiles match R", () => {
+  // R 4: for (df in c(1, 2, 3, 8, 12, 100)) c(qt(.975, df), qchisq(.025, df, lower.tail = FALSE),
+  //   qchisq(.975, df, lower.tail = FALSE), pt(-1.5, df, lower.tail = FALSE))
+  const r: [number, number, number, number, number][] = [
+    [1, 12.7062047361747, 5.02388618731489, 9.82069117175258e-4, 0.812832958189001],
+    [2, 4.30265272974946, 7.37775890822787, 0.0506356159685798, 0.8638034375544995],
+    [3, 3.182446305283708, 9.348403604496145, 0.215795282623898, 0.884708067377589],
+    [8, 2.306004135204166, 17.534546139484647, 2.179730747252651, 0.913998354024044],
+    [12, 2.178812829667228, 23.336664158645345, 4.403788506981702, 0.920271248243397],
+    [100, 1.983971518523552, 129.56119718583662, 74.22192747492373, 0.931617470937656],
+  ];
+  for (const [df, t, upper, lower, tail] of r) {
+    near(criticalT(0.95, df), t, 1e-10);
+    near(chiSquareUpperQuantile(0.025, df), upper, 1e-9);
+    near(chiSquareUpperQuantile(0.975, df), lower, 1e-12);
+    near(studentTSurvival(-1.5, df), tail, 1e-12);
+  }
+  near(studentTSurvival(0, 5), 0.5, 1e-15);
+  assert.throws(() => criticalT(1, 3), RangeError);
+  assert.throws(() => chiSquareUpperQuantile(0, 3), RangeError);
 });

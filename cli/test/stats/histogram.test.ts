@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { histogramAuc, poolHistograms, type ScoreHistogram } from "../../src/stats/histogram.ts";
+import { histogramAuc, type ScoreHistogram } from "../../src/stats/histogram.ts";
+import { metaAnalysis } from "../../src/stats/meta.ts";
 import { mulberry32 } from "../../src/stats/random.ts";
+import { inverseLogit, toScale } from "../../src/stats/scale.ts";
+import { ASAH_S100B, ASAH_WFNS, asahSites } from "../helpers/asah.ts";
 
 /** Mann–Whitney over every positive–negative pair, ties counting ½. */
 function bruteForceAuc(positives: readonly number[], negatives: readonly number[]): number {
@@ -53,27 +56,7 @@ describe("histogramAuc", () => {
     const bound = sharedPairs / (2 * positives.length * negatives.length);
     const raw = bruteForceAuc(positives, negatives);
     assert.ok(Math.abs(r.estimate - raw) <= bound, `${r.estimate} vs raw ${raw}, bound ${bound}`);
-    assert.ok(r.ci_low < r.estimate && r.estimate < r.ci_high);
-  });
-
-  test("Hanley & McNeil (1982): their rating example and standard error", () => {
-    // Source: Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating
-    // characteristic (ROC) curve. Radiology 1982;143:29–36, Table I: CT ratings 1–5 of 58 normal
-    // (33, 6, 6, 11, 2) and 51 abnormal (3, 2, 2, 11, 33) cases; published area 0.893 with
-    // SE 0.032 (printed to three decimals, so compared at that precision).
-    const r = histogramAuc({ positive: [3, 2, 2, 11, 33], negative: [33, 6, 6, 11, 2] });
-    assert.ok(r.ok);
-    // Pairs: 3·16.5 + 2·36 + 2·42 + 11·50.5 + 33·57 = 2642 of 51·58 = 2958.
-    assert.equal(r.estimate, 2642 / 2958);
-    assert.equal(Math.round(r.estimate * 1000) / 1000, 0.893);
-    assert.equal(Math.round(r.se * 1000) / 1000, 0.032);
-    // Their equation (2) with A, n_A = 51 abnormal, n_N = 58 normal.
-    const a = 2642 / 2958;
-    const q1 = a / (2 - a);
-    const q2 = (2 * a * a) / (1 + a);
-    const se = Math.sqrt((a * (1 - a) + 50 * (q1 - a * a) + 57 * (q2 - a * a)) / (51 * 58));
-    assert.ok(Math.abs(r.se - se) < 1e-12);
-    assert.ok(Math.abs(r.ci_low - (a - 1.959964 * se)) < 1e-6);
+    assert.ok(r.se !== null && r.se > 0);
   });
 
   test("a histogram without one of the classes has no AUC", () => {
@@ -82,74 +65,89 @@ describe("histogramAuc", () => {
   });
 });
 
-describe("poolHistograms", () => {
-  test("the pooled AUC is the AUC of all cases together; per-site AUCs come alongside", () => {
-    const scores = [siteScores(1, 40, 400, 0), siteScores(2, 200, 60, 0.15), siteScores(3, 90, 90, 0.05)];
-    const sites = scores.map((s, i) => ({
-      site: `site-${i}`,
-      histogram: histogramOf(s.positives, s.negatives),
-    }));
-    const r = poolHistograms(sites, { bins: BINS });
-    assert.ok(r.ok);
-    assert.equal(r.method, "histogram");
-    assert.equal(r.k, 3);
-    const allPositives = scores.flatMap((s) => s.positives).map(binOf);
-    const allNegatives = scores.flatMap((s) => s.negatives).map(binOf);
-    assert.ok(Math.abs(r.estimate - bruteForceAuc(allPositives, allNegatives)) < 1e-12);
-    assert.equal(r.n_positive, 330);
-    assert.equal(r.n_negative, 550);
-    scores.forEach((s, i) => {
-      const site = r.per_site[i];
-      assert.ok(site?.ok);
-      assert.equal(site.site, `site-${i}`);
-      assert.ok(
-        Math.abs(site.estimate - bruteForceAuc(s.positives.map(binOf), s.negatives.map(binOf))) < 1e-12,
-      );
+describe("histogramAuc: DeLong's SE as pROC's, aSAH split into three sites", () => {
+  // for (s in c("a","b","c")) { d <- aSAH[site == s, ]
+  //   r <- roc(d$outcome, as.numeric(d[[pred]]), levels=c("Good","Poor"), direction="<")
+  //   auc(r); sqrt(var(r, method="delong")) }
+  const expected = {
+    s100b: [
+      [0.7113095238, 0.0927649669],
+      [0.7514204545, 0.0897319195],
+      [0.7377622378, 0.0913906022],
+    ],
+    // WFNS grades 1–5: nearly every pair is tied
+    wfns: [
+      [0.8348214286, 0.0662128143],
+      [0.8210227273, 0.0682370357],
+      [0.8234265734, 0.0717073112],
+    ],
+  };
+  for (const [name, scores] of [
+    ["s100b", ASAH_S100B],
+    ["wfns", ASAH_WFNS],
+  ] as const) {
+    test(`${name}: each site's AUC and DeLong SE`, () => {
+      asahSites(scores).forEach((h, i) => {
+        const r = histogramAuc(h);
+        assert.ok(r.ok);
+        const [auc, se] = expected[name][i] as [number, number];
+        assert.ok(Math.abs(r.estimate - auc) < 1e-9, `${r.estimate} vs ${auc}`);
+        assert.ok(r.se !== null && Math.abs(r.se - se) < 1e-9, `${r.se} vs ${se}`);
+      });
     });
-  });
+  }
 
-  test("is not the average of site AUCs", () => {
-    // Both sites separate their own cases perfectly (AUC 1), but site b's negatives score above
-    // site a's positives: over all cases together the AUC is 0.75.
-    const r = poolHistograms([
-      { site: "a", histogram: { positive: [0, 1, 0, 0], negative: [1, 0, 0, 0] } },
-      { site: "b", histogram: { positive: [0, 0, 0, 1], negative: [0, 0, 1, 0] } },
-    ]);
+  test("the site AUCs pooled on the logit scale match metafor (τ² = 0)", () => {
+    // yi <- qlogis(auc); vi <- var / (auc (1 − auc))²
+    // res <- rma(yi, vi, method="REML", test="adhoc"); predict(res, transf=transf.ilogit)
+    // s100b: est 1.00968194 (0.73295790), ci 0.46203701–0.89766164, tau2 0, q 0.10018116,
+    //        tau2 ci 0–0.21004903, I² ci 0–48.95189337
+    const sites = asahSites(ASAH_S100B).map((h, i) => {
+      const r = histogramAuc(h);
+      assert.ok(r.ok && r.se !== null);
+      return { site: `s${i}`, ...toScale("logit", { value: r.estimate, se: r.se }) };
+    });
+    const r = metaAnalysis(sites);
     assert.ok(r.ok);
-    assert.equal(r.estimate, 0.75);
-    assert.deepEqual(
-      r.per_site.map((s) => s.ok && s.estimate),
-      [1, 1],
-    );
+    const near = (a: number | null | undefined, b: number) =>
+      assert.ok(a !== null && a !== undefined && Math.abs(a - b) < 1e-4, `${a} vs ${b}`);
+    near(r.estimate, 1.00968194);
+    near(inverseLogit(r.estimate), 0.7329579);
+    near(inverseLogit(r.ci_low), 0.46203701);
+    near(inverseLogit(r.ci_high), 0.89766164);
+    near(inverseLogit(r.pi_low as number), 0.46203701);
+    near(r.tau2, 0);
+    near(r.q, 0.10018116);
+    near(r.tau2_ci?.[1], 0.21004903);
+    near(r.i2_ci?.[1], 48.95189337);
   });
+});
 
-  test("a one-class site has its own error but still counts in the pool", () => {
-    const r = poolHistograms([
-      { site: "a", histogram: { positive: [0, 2], negative: [0, 0] } },
-      { site: "b", histogram: { positive: [1, 0], negative: [1, 1] } },
-    ]);
+describe("histogramAuc edge cases", () => {
+  test("all ties: AUC ½ and DeLong variance 0, as pROC", () => {
+    // roc(c(0,0,1,1), c(1,1,1,1), direction="<"): auc 0.5, var(method="delong") 0
+    const r = histogramAuc({ positive: [0, 2, 0], negative: [0, 2, 0] });
     assert.ok(r.ok);
-    assert.equal(r.n_positive, 3);
-    assert.equal(r.per_site[0]?.ok, false);
-    assert.equal(r.per_site[1]?.ok, true);
+    assert.equal(r.estimate, 0.5);
+    assert.equal(r.se, 0);
   });
 
-  test("histograms on different bins cannot be pooled", () => {
-    const mismatch = poolHistograms(
-      [
-        { site: "a", histogram: { positive: [1, 2], negative: [2, 1] } },
-        { site: "b", histogram: { positive: [1, 2, 3], negative: [3, 2, 1] } },
-      ],
-      { bins: 2 },
-    );
-    assert.deepEqual(mismatch, { ok: false, error: "site b: histogram has 3 bins, expected 2" });
-    const uneven = poolHistograms([{ site: "c", histogram: { positive: [1, 2], negative: [1] } }]);
-    assert.equal(uneven.ok, false);
-    const fractional = poolHistograms([{ site: "d", histogram: { positive: [0.5, 2], negative: [1, 1] } }]);
-    assert.deepEqual(fractional, {
+  test("one case of a class: an AUC, but no DeLong SE", () => {
+    const r = histogramAuc({ positive: [0, 1], negative: [2, 1] });
+    assert.ok(r.ok);
+    assert.equal(r.estimate, 2.5 / 3);
+    assert.equal(r.se, null);
+  });
+
+  test("an empty class and uneven or fractional bins are errors", () => {
+    assert.deepEqual(histogramAuc({ positive: [0, 0], negative: [0, 0] }), {
       ok: false,
-      error: "site d: histogram counts must be non-negative integers",
+      error: "AUC needs both classes; got 0 positive and 0 negative cases",
     });
-    assert.deepEqual(poolHistograms([]), { ok: false, error: "no site reported a histogram" });
+    assert.equal(histogramAuc({ positive: [1, 2], negative: [1] }).ok, false);
+    assert.deepEqual(histogramAuc({ positive: [0.5, 2], negative: [1, 1] }), {
+      ok: false,
+      error: "histogram counts must be non-negative integers",
+    });
   });
 });

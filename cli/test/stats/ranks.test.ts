@@ -96,6 +96,46 @@ describe("bootstrapRanks", () => {
     }
   });
 
+  test("one site, two models whose intervals overlap: one tie group, ranks 1–2 (parametric draws)", () => {
+    // The case of issue #15: AUC 0.860 [0.742, 0.978] and 0.824 [0.692, 0.955] at one site.
+    // Resampling the one site alone gives the same data in every replicate ("rank 1", "rank 2"
+    // in separate groups); drawing each value from its sampling distribution shows the overlap.
+    type Site = { value: number; se: number };
+    const one = (value: number, se: number) => new Map<string, Site>([["only", { value, se }]]);
+    const pool = (draw: readonly Site[], normal: () => number) =>
+      draw.reduce((acc, d) => acc + d.value + d.se * normal(), 0) / draw.length;
+    const ranks = bootstrapRanks(
+      [
+        { model: "a", sites: one(0.86, (0.978 - 0.742) / (2 * 1.959964)) },
+        { model: "b", sites: one(0.824, (0.955 - 0.692) / (2 * 1.959964)) },
+      ],
+      { pool, direction: "higher", seed: 7, replicates: 2000 },
+    );
+    assert.deepEqual(
+      ranks.map((r) => [r.model, r.rank, r.rank_low, r.rank_high, r.group]),
+      [
+        ["a", 1, 1, 2, 1],
+        ["b", 2, 1, 2, 1],
+      ],
+    );
+    assert.equal(ranks[0]?.estimate, 0.86);
+    // without the parametric draw (normal ignored) the one site gives one answer every time
+    const fixed = bootstrapRanks(
+      [
+        { model: "a", sites: one(0.86, 0.06) },
+        { model: "b", sites: one(0.824, 0.067) },
+      ],
+      { pool: (d) => d[0]?.value ?? null, direction: "higher", seed: 7, replicates: 200 },
+    );
+    assert.deepEqual(
+      fixed.map((r) => [r.rank_low, r.rank_high, r.group]),
+      [
+        [1, 1, 1],
+        [2, 2, 2],
+      ],
+    );
+  });
+
   test("a model with nothing to pool is listed last, unranked", () => {
     const ranks = bootstrapRanks([model("m", 0.8, 2), { model: "empty", sites: new Map<string, number>() }], {
       pool: mean,
