@@ -55,6 +55,8 @@ export interface MetricSpec {
   range?: [number, number];
   unit?: string;
   pooling: Pooling;
+  /** The τ² estimator of random-effects pooling; REML when absent. */
+  estimator?: "REML" | "DL";
   histogram_bins?: number;
 }
 

@@ -13,7 +13,7 @@
  * - Either must not hold more cases than the result (or subgroup cell) reports.
  */
 import type { MetricSpec, MetricValue } from "../governance/types.ts";
-import { poolCounts } from "../stats/counts.ts";
+import { proportionEstimate } from "../stats/counts.ts";
 import { histogramAuc, type ScoreHistogram } from "../stats/histogram.ts";
 import { proportionOf } from "./pooling/counts.ts";
 
@@ -56,12 +56,11 @@ export function metricDisagreement(spec: MetricSpec, v: MetricValue, n: number):
   if (v.value === null) return undefined;
   const name = proportionOf(spec.id);
   if (v.counts && name) {
-    const r = poolCounts([{ site: "site", counts: v.counts }]);
-    const p = r.ok ? r.pooled[name] : null;
-    if (p && Math.abs(v.value - p.estimate) > VALUE_TOLERANCE)
+    const p = proportionEstimate(v.counts, name);
+    if (p !== null && Math.abs(v.value - p) > VALUE_TOLERANCE)
       return {
         reason: `the value disagrees with the ${name} of its confusion counts`,
-        detail: `${spec.id} = ${v.value}, but its counts give ${round(p.estimate)}`,
+        detail: `${spec.id} = ${v.value}, but its counts give ${round(p)}`,
       };
   }
   if (v.histogram && spec.pooling === "histogram") {

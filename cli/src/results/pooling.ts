@@ -8,18 +8,9 @@ import { countsPooling } from "./pooling/counts.ts";
 import { histogramPooling } from "./pooling/histogram.ts";
 import { meanPooling } from "./pooling/mean.ts";
 import { metaPooling } from "./pooling/meta.ts";
-import {
-  type Pooled,
-  type PoolingMethod,
-  type RankDatum,
-  type SiteInput,
-  unpacked,
-} from "./pooling/method.ts";
+import type { Pooled, PoolingMethod, RankDatum, SiteInput } from "./pooling/method.ts";
 
-/**
- * Every pooling method, by the name a benchmark declares. A site's computed interval is tried in
- * this order: the first statistic the site reported gives it.
- */
+/** Every pooling method, by the name a benchmark declares. */
 export const POOLING_METHODS: Readonly<Record<Pooling, PoolingMethod>> = {
   histogram: histogramPooling,
   counts: countsPooling,
@@ -34,18 +25,27 @@ export function poolingOf(spec: Pick<MetricSpec, "pooling">): PoolingMethod {
 
 export interface PoolOutcome {
   pooled: Pooled | null;
-  /** What a reader must know: sites left out, one site only, no interval, or why nothing pooled. */
+  /** What a reader must know: sites left out, few sites, the scale, no interval, or why nothing pooled. */
   note: string | null;
 }
 
 /** Sites whose value the metric's pooling can use. */
 export function usableSites(spec: MetricSpec, sites: readonly SiteInput[]): SiteInput[] {
   const method = poolingOf(spec);
-  return sites.filter((s) => s.value.value !== null && method.usable(s.value));
+  return sites.filter((s) => s.value.value !== null && method.usable(spec, s.value));
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** What a reader must know about the number of sites pooled (IntHout et al. 2014: few studies). */
+function fewSites(pooled: Pooled): string | null {
+  if (pooled.k === 1) return "one site: nothing pooled, the site's own value and interval";
+  if (pooled.method !== "random-effects" || pooled.k > 4) return null;
+  return pooled.k === 2
+    ? "only 2 sites: the interval is wide by design, and no prediction interval can be given (it needs 3)"
+    : `only ${pooled.k} sites: the intervals are wide by design`;
 }
 
 /**
@@ -60,36 +60,34 @@ export function poolMetric(spec: MetricSpec, sites: readonly SiteInput[]): PoolO
   const noStatistic = sites.length - use.length - noValue;
   if (noValue) notes.push(`${plural(noValue, "site")} reported no value`);
   if (noStatistic) notes.push(`${plural(noStatistic, "site")} left out: no ${method.lacking}`);
-  const done = (pooled: Pooled | null, extra?: string): PoolOutcome => {
-    if (extra) notes.push(extra);
-    else if (pooled && pooled.k === 1) notes.push("one site: nothing pooled");
-    return { pooled, note: notes.length ? `${notes.join("; ")}.` : null };
-  };
-  if (use.length === 0) return done(null, sites.length ? "nothing to pool" : "no results");
+  const done = (pooled: Pooled | null): PoolOutcome => ({
+    pooled,
+    note: notes.length ? `${notes.join("; ")}.` : null,
+  });
+  if (use.length === 0) {
+    notes.push(sites.length ? "nothing to pool" : "no results");
+    return done(null);
+  }
   const r = method.pool(spec, use);
-  if (!r.ok) return done(null, r.error);
-  const { fields } = r;
-  return done(
-    {
-      method: spec.pooling,
-      estimator: fields.estimator ?? null,
-      estimate: fields.estimate,
-      ci_low: fields.ci_low,
-      ci_high: fields.ci_high,
-      tau2: fields.tau2 ?? null,
-      i2: fields.i2 ?? null,
-      q: fields.q ?? null,
-      k: use.length,
-      n: use.reduce((acc, s) => acc + (s.value.n ?? s.n), 0),
-    },
-    r.note,
-  );
+  if (!r.ok) {
+    notes.push(r.error);
+    return done(null);
+  }
+  const pooled: Pooled = {
+    ...r.fields,
+    k: use.length,
+    n: use.reduce((acc, s) => acc + (s.value.n ?? s.n), 0),
+  };
+  const few = fewSites(pooled);
+  if (few) notes.push(few);
+  notes.push(...r.notes);
+  return done(pooled);
 }
 
 /**
- * A site's own 95% interval: the one it reported, else one computed from the statistic it
- * reported (Hanley–McNeil from its histogram, Wilson from its counts, value ± z·se). Null when
- * the site gave nothing to build one from.
+ * A site's own 95% interval: the one it reported, else one computed from the statistic its
+ * metric pools (its AUC and DeLong SE, its counts, its value and SE) on the same scale. Null
+ * when the site gave nothing to build one from.
  */
 export function siteInterval(
   spec: MetricSpec,
@@ -97,23 +95,21 @@ export function siteInterval(
 ): { low: number; high: number; reported: boolean } | null {
   if (v.value === null) return null;
   if (v.ci) return { low: v.ci[0], high: v.ci[1], reported: true };
-  for (const method of Object.values(POOLING_METHODS)) {
-    const computed = method.siteInterval?.(spec, v);
-    if (computed) return { ...computed, reported: false };
-  }
-  return null;
+  const computed = poolingOf(spec).siteInterval?.(spec, v);
+  return computed ? { ...computed, reported: false } : null;
 }
 
 /** The rank bootstrap's data for one model's sites. */
 export function rankData(spec: MetricSpec, inputs: readonly SiteInput[]): RankDatum[] {
-  const method = poolingOf(spec);
-  return method.rankData ? method.rankData(inputs) : unpacked(inputs);
+  return poolingOf(spec).rankData(spec, inputs);
 }
 
 /**
  * The pooled value of a draw of sites (duplicates included) for the rank bootstrap: the same
  * method as `poolMetric`, reduced to the estimate. Sites must already be usable.
  */
-export function drawPool(spec: MetricSpec): (draw: readonly RankDatum[]) => number | null {
+export function drawPool(
+  spec: MetricSpec,
+): (draw: readonly RankDatum[], normal: () => number) => number | null {
   return poolingOf(spec).draw(spec);
 }

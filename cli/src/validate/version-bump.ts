@@ -17,7 +17,14 @@ import type { Benchmark, MetricSpec } from "../governance/types.ts";
 
 /** What in a metric's definition changes what its values mean (titles and descriptions do not). */
 function meaning(m: MetricSpec): string {
-  return JSON.stringify([m.direction, m.range ?? null, m.unit ?? null, m.pooling, m.histogram_bins ?? null]);
+  return JSON.stringify([
+    m.direction,
+    m.range ?? null,
+    m.unit ?? null,
+    m.pooling,
+    m.estimator ?? "REML",
+    m.histogram_bins ?? null,
+  ]);
 }
 
 /** What changed in the results' meaning between two versions of a benchmark file. */

@@ -6,16 +6,16 @@ import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Model, Result } from "../../src/governance/types.ts";
 import { collectLeaderboard } from "../../src/leaderboard/build.ts";
 import type { BenchmarkBoard, ModelBoard } from "../../src/leaderboard/types.ts";
-import { poolCounts } from "../../src/stats/counts.ts";
-import { histogramAuc, poolHistograms, sumHistograms } from "../../src/stats/histogram.ts";
-import { metaAnalysis } from "../../src/stats/meta.ts";
+import { histogramAuc } from "../../src/stats/histogram.ts";
+import { metaAnalysis, metaEstimate, type SiteEstimate } from "../../src/stats/meta.ts";
 import { bootstrapRanks } from "../../src/stats/ranks.ts";
+import { inverseLogit, logitProportion, toScale } from "../../src/stats/scale.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import {
   BENCHMARK,
   counts,
-  ece,
+  ece as eceOf,
   histogram,
   laterDataset,
   MODELS,
@@ -69,75 +69,60 @@ describe("aggregation of the demo tree", async () => {
     assert.deepEqual(b.comparable_versions, [1]);
   });
 
-  test("pooled sensitivity equals the hand calculation from summed counts", () => {
-    // effusion-net-v2's 120 positives per site start at bins 9, 8 and 10 (6 per bin, the rest in
-    // bin 19); a positive is a true positive from bin 10 up. By hand: tp = 120 − 6·(bins below 10
-    // that hold positives) = 120 − 6, 120 − 12, 120 − 0; fn = 120 − tp.
-    assert.deepEqual(
-      [9, 8, 10].map((s) => counts(s).tp),
-      [114, 108, 120],
-    );
-    const p = model(b, "effusion-net-v2").metrics.sensitivity?.pooled;
-    assert.ok(p);
-    assert.equal(p.method, "counts");
-    assert.equal(p.estimate, (114 + 108 + 120) / 360);
-    // Wilson 95% interval by hand: p = 0.95, n = 360, z = 1.959964
-    const z = 1.959963984540054;
-    const phat = 342 / 360;
-    const centre = (phat + (z * z) / 720) / (1 + (z * z) / 360);
-    const half = (z / (1 + (z * z) / 360)) * Math.sqrt((phat * (1 - phat)) / 360 + (z * z) / (4 * 360 * 360));
-    assert.ok(Math.abs((p.ci_low as number) - (centre - half)) < 1e-12);
-    assert.ok(Math.abs((p.ci_high as number) - (centre + half)) < 1e-12);
-    assert.deepEqual([p.tau2, p.i2, p.k, p.n], [null, null, 3, 1200]);
-  });
+  /** Random effects on the logit scale, back-transformed: what every pooled field must equal. */
+  function logitPool(sites: SiteEstimate[]) {
+    const r = metaAnalysis(sites);
+    assert.ok(r.ok);
+    const back = (x: number | null) => (x === null ? null : inverseLogit(x));
+    return {
+      estimate: inverseLogit(r.estimate),
+      ci_low: back(r.ci_low),
+      ci_high: back(r.ci_high),
+      pi_low: back(r.pi_low),
+      pi_high: back(r.pi_high),
+      tau2: r.tau2,
+      tau2_ci: r.tau2_ci,
+      i2: r.i2,
+      i2_ci: r.i2_ci,
+      q: r.q,
+    };
+  }
+  const fields = { method: "random-effects", estimator: "REML", scale: "logit", interval: "hksj" } as const;
 
-  test("pooled AUC, sensitivity and ECE equal the stats functions on the same inputs", () => {
+  /** Each site's AUC with DeLong's SE from its histogram, on the logit scale. */
+  const logitAucs = (id: string) =>
+    SITES.map((site, s) => {
+      const one = histogramAuc(histogram(shift(id, s)));
+      assert.ok(one.ok && one.se !== null);
+      return { site, ...toScale("logit", { value: one.estimate, se: one.se }) };
+    });
+
+  test("pooled AUC, sensitivity and ECE equal random effects on the logit scale of the same inputs", () => {
     for (const [i, id] of MODELS.entries()) {
       const m = model(b, id);
-      const auc = poolHistograms(
-        SITES.map((site, s) => ({ site, histogram: histogram(shift(id, s)) })),
-        { bins: 20 },
-      );
-      assert.ok(auc.ok);
-      // heterogeneity: a meta-analysis of each site's own AUC and Hanley–McNeil SE
-      const siteAucs = SITES.map((site, s) => {
-        const one = histogramAuc(histogram(shift(id, s)));
-        assert.ok(one.ok);
-        return { site, value: one.estimate, se: one.se };
+      // never the AUC of the summed histograms: each site's own AUC with DeLong's SE
+      assert.deepEqual(m.metrics.auc?.pooled, { ...fields, ...logitPool(logitAucs(id)), k: 3, n: 1200 });
+      // sensitivity: escalc(measure = "PLO") of each site's tp of tp + fn (½ added to 120/120)
+      const sensitivity = SITES.map((site, s) => {
+        const c = counts(shift(id, s));
+        const r = logitProportion(c.tp, c.tp + c.fn);
+        assert.ok(!("ok" in r));
+        return { site, ...r };
       });
-      const h = metaAnalysis(siteAucs);
-      assert.ok(h.ok);
-      assert.deepEqual(m.metrics.auc?.pooled, {
-        method: "histogram",
-        estimator: "REML",
-        estimate: auc.estimate,
-        ci_low: auc.ci_low,
-        ci_high: auc.ci_high,
-        tau2: h.tau2,
-        i2: h.i2,
-        q: h.q,
+      assert.deepEqual(m.metrics.sensitivity?.pooled, {
+        ...fields,
+        ...logitPool(sensitivity),
         k: 3,
         n: 1200,
       });
-      const sens = poolCounts(SITES.map((site, s) => ({ site, counts: counts(shift(id, s)) })));
-      assert.ok(sens.ok);
-      assert.equal(m.metrics.sensitivity?.pooled?.estimate, sens.pooled.sensitivity?.estimate);
-      assert.equal(m.metrics.specificity?.pooled?.estimate, sens.pooled.specificity?.estimate);
-      const meta = metaAnalysis(SITES.map((site, s) => ({ site, ...ece(i, s) })));
-      assert.ok(meta.ok);
-      assert.deepEqual(m.metrics.ece?.pooled, {
-        method: "meta",
-        estimator: "REML",
-        estimate: meta.estimate,
-        ci_low: meta.ci_low,
-        ci_high: meta.ci_high,
-        tau2: meta.tau2,
-        i2: meta.i2,
-        q: meta.q,
-        k: 3,
-        n: 1200,
-      });
-      assert.ok((meta.tau2 as number) > 0, "the fixture has between-site heterogeneity");
+      const ece = SITES.map((site, s) => ({ site, ...toScale("logit", eceOf(i, s)) }));
+      const pooledEce = m.metrics.ece?.pooled;
+      assert.deepEqual(pooledEce, { ...fields, ...logitPool(ece), k: 3, n: 1200 });
+      assert.ok((pooledEce?.tau2 as number) > 0, "the fixture has between-site heterogeneity");
+      for (const p of [m.metrics.auc?.pooled, m.metrics.sensitivity?.pooled, pooledEce]) {
+        for (const x of [p?.ci_low, p?.ci_high, p?.pi_low, p?.pi_high])
+          assert.ok(typeof x === "number" && x > 0 && x < 1, `${id}: ${x} inside (0, 1)`);
+      }
     }
     // shortcut-cnn's AUC drops at one site (shift 2 against 6 and 7); reference-logistic's barely moves
     assert.ok((model(b, "shortcut-cnn").metrics.auc?.pooled?.i2 as number) > 75);
@@ -168,16 +153,12 @@ describe("aggregation of the demo tree", async () => {
     assert.equal(spread?.range, Math.max(...values) - Math.min(...values));
   });
 
-  test("rank intervals are the seeded site bootstrap of the pooled primary metric", () => {
-    const inputs = MODELS.map((id) => ({
-      model: id,
-      sites: new Map(SITES.map((site, s) => [site, histogram(shift(id, s))])),
-    }));
-    // the straightforward pool (sum the drawn histograms, one AUC), against the page's fast path
+  test("rank intervals: the seeded bootstrap of sites and of each site's AUC on the logit scale", () => {
+    const inputs = MODELS.map((id) => ({ model: id, sites: new Map(logitAucs(id).map((e) => [e.site, e])) }));
     const expected = bootstrapRanks(inputs, {
-      pool: (draw) => {
-        const auc = histogramAuc(sumHistograms(draw));
-        return auc.ok ? auc.estimate : null;
+      pool: (draw, normal) => {
+        const estimate = metaEstimate(draw.map((d) => ({ ...d, value: d.value + d.se * normal() })));
+        return estimate === null ? null : inverseLogit(estimate);
       },
       direction: "higher",
       seed: 20261121,
@@ -210,14 +191,14 @@ describe("aggregation of the demo tree", async () => {
     const sex = m.subgroups.find((s) => s.metric === "auc" && s.stratum === "sex");
     assert.ok(sex);
     assert.equal(sex.pooled, null);
-    assert.match(sex.pooled_note ?? "", /never averaged/);
+    assert.match(sex.pooled_note ?? "", /no standard error \(reported, or DeLong's/);
     // effusion-net-v2 is the demo's second model: F is 0.04 below the site AUC, M 0.01 above
     assert.equal(MODELS.indexOf("effusion-net-v2"), 1);
     assert.ok(Math.abs((sex.largest?.gap as number) - 0.05) < 1e-12);
-    // sensitivity cells carry counts, so they pool exactly: F 126/180, M 144/180
+    // sensitivity cells carry counts: F 42/60 and M 48/60 at every site, so they pool to 0.7 and 0.8
     const sens = m.subgroups.find((s) => s.metric === "sensitivity" && s.stratum === "sex");
-    assert.equal(sens?.pooled?.lowest?.value, 126 / 180);
-    assert.equal(sens?.pooled?.highest?.value, 144 / 180);
+    assert.ok(Math.abs((sens?.pooled?.lowest?.value as number) - 0.7) < 1e-12);
+    assert.ok(Math.abs((sens?.pooled?.highest?.value as number) - 0.8) < 1e-12);
   });
 
   test("efficiency: case-weighted latency and the hardware per site", () => {

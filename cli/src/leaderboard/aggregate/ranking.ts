@@ -81,7 +81,7 @@ function rankCohort(
   boards: ReadonlyMap<string, ModelBoard>,
   inputs: ReadonlyMap<string, SiteInput[]>,
   primary: MetricSpec,
-  pool: (draw: readonly RankDatum[]) => number | null,
+  pool: (draw: readonly RankDatum[], normal: () => number) => number | null,
   settings: RankSettings,
 ): void {
   const size = cohort.models.length;

@@ -4,35 +4,47 @@
  * report beside its value, how the usable sites pool, the interval a site's own statistic gives,
  * and the single number the rank bootstrap pools over a draw of sites.
  */
-import type { MetricSpec, MetricValue, Pooling } from "../../governance/types.ts";
+import type { MetricSpec, MetricValue } from "../../governance/types.ts";
+import type { TauEstimator } from "../../stats/meta.ts";
+import type { Scale } from "../../stats/scale.ts";
 import type { StatsError } from "../../stats/shared.ts";
 
-/** A metric pooled across sites. */
+/** A metric pooled across sites (leaderboard.json's `pooled`). */
 export interface Pooled {
-  method: Pooling;
-  /** The τ² estimator (REML, as metafor's default) when there is a τ², else null. */
-  estimator: "DL" | "REML" | null;
+  /** `random-effects` for every metric with a standard error; `case-weighted-mean` for `mean`. */
+  method: "random-effects" | "case-weighted-mean";
+  /** The τ² estimator (REML unless the benchmark asks for DL); null for the mean. */
+  estimator: TauEstimator | null;
+  /** The scale the sites' values were pooled on; estimates and intervals are back on the metric's own. */
+  scale: Scale;
+  /**
+   * `hksj`: the modified Hartung–Knapp–Sidik–Jonkman interval; `wald`: one site, its own
+   * interval (value ± z·se on the working scale); null: no interval (the mean).
+   */
+  interval: "hksj" | "wald" | null;
   estimate: number;
   ci_low: number | null;
   ci_high: number | null;
-  /**
-   * Heterogeneity between sites: for `meta`, of the meta-analysis; for `histogram`, of a
-   * meta-analysis of each site's AUC with its Hanley–McNeil SE. Null for other methods and for
-   * one site.
-   */
+  /** 95% prediction interval for a new site (k ≥ 3). */
+  pi_low: number | null;
+  pi_high: number | null;
+  /** Between-site variance τ² on the working scale, with its Q-profile interval (k ≥ 2). */
   tau2: number | null;
+  tau2_ci: [number, number] | null;
+  /** I² in percent, with its interval (k ≥ 2). */
   i2: number | null;
+  i2_ci: [number, number] | null;
+  /** Cochran's Q (k ≥ 2). */
   q: number | null;
   k: number;
   n: number;
 }
 
-/** What a method's pooling computes; the method, `k` and `n` are filled in around it. */
-export type PooledFields = Pick<Pooled, "estimate" | "ci_low" | "ci_high"> &
-  Partial<Pick<Pooled, "estimator" | "tau2" | "i2" | "q">>;
+/** What a method's pooling computes; `k` and `n` are filled in around it. */
+export type PooledFields = Omit<Pooled, "k" | "n">;
 
 /** What a method made of the usable sites: its fields and what a reader must know, or why it could not pool. */
-export type MethodPool = { ok: true; fields: PooledFields; note?: string } | StatsError;
+export type MethodPool = { ok: true; fields: PooledFields; notes: string[] } | StatsError;
 
 /** One site's value of a metric, with the cases it was computed on. */
 export interface SiteInput {
@@ -47,19 +59,15 @@ export interface ComputedInterval {
   high: number;
 }
 
-/** A site's data as the rank bootstrap handles it: the input, and for histograms its bins packed. */
+/**
+ * A site's data as the rank bootstrap handles it: the input, and its value and standard error
+ * on the scale the model's sites pool on (se null where the method has none).
+ */
 export interface RankDatum {
   input: SiteInput;
-  /**
-   * For `histogram` pooling: one array per model, bin-major (every site's count of positive
-   * bin 0, then of bin 1, …, then the negative bins), so a bin's total over a draw is one dot
-   * product over contiguous memory; null for other methods.
-   */
-  packed: Float64Array | null;
-  /** This site's position among the model's sites. */
-  index: number;
-  /** Positive plus negative bins. */
-  width: number;
+  scale: Scale;
+  value: number;
+  se: number | null;
 }
 
 /** One pooling method. Sites handed to `pool`, `rankData` and `draw` are usable (`usable` holds). */
@@ -73,25 +81,20 @@ export interface PoolingMethod {
   lacking: string;
   /** The statistic a site's computed interval comes from, in words, for a forest plot's description. */
   intervalSource: string;
+  /** How the method pools, in a sentence a clinician can read (the evidence report). */
+  explanation: string;
   /** Whether a site's value (not null) carries what the method needs. */
-  usable(v: MetricValue): boolean;
+  usable(spec: MetricSpec, v: MetricValue): boolean;
   /** Pools at least one usable site. */
   pool(spec: MetricSpec, sites: readonly SiteInput[]): MethodPool;
-  /**
-   * A site's interval from the statistic this method pools, when the site reported it; absent
-   * for a method that pools the values alone.
-   */
+  /** A site's interval from the statistic this method pools, when the site reported it. */
   siteInterval?(spec: MetricSpec, v: MetricValue): ComputedInterval | null;
-  /** The rank bootstrap's data for one model's sites; absent: each site as it is (`unpacked`). */
-  rankData?(sites: readonly SiteInput[]): RankDatum[];
+  /** The rank bootstrap's data for one model's sites. */
+  rankData(spec: MetricSpec, sites: readonly SiteInput[]): RankDatum[];
   /**
    * The pooled value of a draw of sites (duplicates included) for the rank bootstrap: the same
-   * method as `pool`, reduced to the estimate.
+   * method as `pool`, reduced to the estimate, each site's value drawn from its sampling
+   * distribution with `normal`.
    */
-  draw(spec: MetricSpec): (draw: readonly RankDatum[]) => number | null;
-}
-
-/** The rank bootstrap's data with nothing packed: each site as it is. */
-export function unpacked(sites: readonly SiteInput[]): RankDatum[] {
-  return sites.map((input, index) => ({ input, packed: null, index, width: 0 }));
+  draw(spec: MetricSpec): (draw: readonly RankDatum[], normal: () => number) => number | null;
 }
