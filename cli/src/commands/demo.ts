@@ -12,14 +12,23 @@ export interface DemoCommandOptions {
 
 const fixed = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "–" : v.toFixed(d));
 
-/** The leaderboard's ranked table for the terminal: model, pooled primary metric with its interval, rank interval, worst site. */
+/** The leaderboard's ranked table for the terminal: model, pooled primary metric with its intervals, rank interval, worst site. */
 export function leaderboardTable(board: Leaderboard): string {
   const lines: string[] = [];
   for (const b of board.benchmarks) {
     lines.push(
       `${b.title} (${b.id} v${b.version}), ${b.sites.length} sites, primary metric ${b.primary_metric}`,
     );
-    const rows = [["rank", "model", `${b.primary_metric} pooled [95% CI]`, "worst site", "sites"]];
+    const rows = [
+      [
+        "rank",
+        "model",
+        `${b.primary_metric} pooled [95% CI]`,
+        "95% prediction interval",
+        "worst site",
+        "sites",
+      ],
+    ];
     const models = [...b.models].sort((x, y) => (x.rank?.rank ?? 1e9) - (y.rank?.rank ?? 1e9));
     for (const m of models) {
       const metric = m.metrics[b.primary_metric];
@@ -29,6 +38,7 @@ export function leaderboardTable(board: Leaderboard): string {
         m.rank ? (m.rank.low === m.rank.high ? `${m.rank.low}` : `${m.rank.low}–${m.rank.high}`) : "–",
         m.id,
         p ? `${fixed(p.estimate)} [${fixed(p.ci_low)}, ${fixed(p.ci_high)}]` : "–",
+        p?.pi_low != null ? `[${fixed(p.pi_low)}, ${fixed(p.pi_high)}]` : "–",
         worst ? `${fixed(worst.value)} (${worst.site})` : "–",
         `${m.coverage.sites}/${m.coverage.of}`,
       ]);

@@ -4,7 +4,7 @@
  * and the leaderboard it ends with must show what the demo data were made to show.
  */
 import assert from "node:assert/strict";
-import { access, mkdtemp, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -46,6 +46,16 @@ function checkBoard(board: Leaderboard, isolation: "docker-none-ro" | "none") {
     assert.equal(auc?.spread?.worst?.site, "east-valley", m.id);
   }
 
+  // every pooled metric has a prediction interval (3 sites), and no interval leaves [0, 1]
+  for (const m of DEMO_MODELS) {
+    for (const [id, metric] of Object.entries(model(m.id).metrics)) {
+      const p = metric.pooled;
+      assert.ok(p && p.pi_low !== null && p.pi_high !== null, `${m.id} ${id}: prediction interval`);
+      for (const x of [p.ci_low, p.ci_high, p.pi_low, p.pi_high])
+        assert.ok(x !== null && x >= 0 && x <= 1, `${m.id} ${id}: ${x}`);
+    }
+  }
+
   // the shortcut model's subgroup gap on sex is visible, and far larger than the good model's
   const sexGap = (id: string) =>
     model(id).subgroups.find((s) => s.metric === "auc" && s.stratum === "sex")?.largest?.gap ?? 0;
@@ -72,6 +82,13 @@ describe("fedeval demo, process runner", () => {
     const outcome = await runDemo({ dir, runner: "process", logger });
     checkBoard(outcome.leaderboard as Leaderboard, "none");
     assert.match(logger.lines[0] ?? "", /host processes \(runner: process, isolation: none/);
+    // the demo's pages show the prediction intervals, labelled
+    const page = await readFile(
+      join(outcome.pages, "benchmarks", "pleural-effusion-demo", "index.html"),
+      "utf8",
+    );
+    assert.match(page, /<span class="pi">95% PI \d\.\d{3}–\d\.\d{3}<\/span>/);
+    assert.match(page, /<line class="pi"/);
   });
 
   it("refuses a folder it did not make", async () => {

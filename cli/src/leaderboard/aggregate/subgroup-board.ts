@@ -3,7 +3,7 @@
  * gap between a stratum's cells at each site, the largest of those, and the gap between the
  * cells pooled across sites by the metric's method.
  */
-import type { Benchmark, MetricSpec } from "../../governance/types.ts";
+import type { Benchmark, MetricSpec, Result, SubgroupCell } from "../../governance/types.ts";
 import type { SiteInput } from "../../results/pooling/method.ts";
 import { poolMetric } from "../../results/pooling.ts";
 import { noGap, type SubgroupCellValue, subgroupGaps } from "../../stats/subgroups.ts";
@@ -61,12 +61,28 @@ function pooledGap(
   return { pooled: { ...gap, cells }, note: null };
 }
 
+/**
+ * A result's subgroup cells as the leaderboard may show them: a cell under the benchmark's
+ * minimum size is suppressed here, whatever the result file contains (validate flags it too),
+ * so its value and n reach no page, JSON or CSV.
+ */
+export function visibleSubgroups(result: Result, minCell: number): SubgroupCell[] {
+  return (result.subgroups ?? []).map((c) =>
+    c.suppressed || c.n >= minCell ? c : { stratum: c.stratum, cell: c.cell, suppressed: true },
+  );
+}
+
 /** One metric in one stratum; null when no site reports the stratum. */
-function subgroupBoard(spec: MetricSpec, stratum: string, cells: readonly Run[]): SubgroupBoard | null {
+function subgroupBoard(
+  spec: MetricSpec,
+  stratum: string,
+  cells: readonly Run[],
+  minCell: number,
+): SubgroupBoard | null {
   const perSite: SubgroupBoard["sites"] = [];
   const labels = new Map<string, CellLabel>();
   for (const run of cells) {
-    const own = (run.result.subgroups ?? []).filter((c) => c.stratum === stratum);
+    const own = visibleSubgroups(run.result, minCell).filter((c) => c.stratum === stratum);
     if (own.length === 0) continue;
     const values: SubgroupCellValue[] = own.map((c) => ({
       stratum,
@@ -120,7 +136,7 @@ export function subgroupBoards(b: Benchmark, cells: readonly Run[]): SubgroupBoa
     );
     if (!reported) continue;
     for (const stratum of strata) {
-      const board = subgroupBoard(spec, stratum, cells);
+      const board = subgroupBoard(spec, stratum, cells, b.subgroups?.min_cell ?? 0);
       if (board) boards.push(board);
     }
   }

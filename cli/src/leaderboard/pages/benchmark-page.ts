@@ -167,12 +167,14 @@ function modelsForest(b: BenchmarkBoard, primary: MetricInfo): ForestView {
         estimate: p?.estimate ?? null,
         low: p?.ci_low ?? null,
         high: p?.ci_high ?? null,
+        pi_low: p?.pi_low ?? null,
+        pi_high: p?.pi_high ?? null,
         diamond: false,
         muted: m.status !== "approved",
       };
     }),
-    `Pooled ${metricTitle(primary)} by model, with 95% intervals`,
-    `One row per model, in ranking order; each point is the ${primary.pooling}-pooled estimate across sites and the line its 95% interval. The ranked table above gives the same numbers.`,
+    `Pooled ${metricTitle(primary)} by model, with 95% confidence and prediction intervals`,
+    `One row per model, in ranking order; each point is the pooled estimate across sites, the solid line its 95% confidence interval and the dashed line its 95% prediction interval for a new site (from three sites). The ranked table above gives the same numbers.`,
     primary.range,
   );
 }
@@ -302,7 +304,7 @@ export function benchmarkView(lb: Leaderboard, b: BenchmarkBoard): BenchmarkPage
     spec: specView(b),
     primary: metricTitle(primary),
     summary: resultsSummary(b),
-    ranking_note: `Rank intervals: 95% percentile intervals of ${lb.build.rank_replicates} bootstrap resamples of sites (seed ${lb.build.rank_seed}). Models whose intervals overlap the group leader's share a tie group. Models are ranked only against models reporting on the same sites.`,
+    ranking_note: `Rank intervals: the middle 95% of the model's ranks over ${lb.build.rank_replicates} bootstrap replicates (seed ${lb.build.rank_seed}), each resampling the sites and drawing every site's value from its own sampling error, so models whose estimates are uncertain share ranks; a model joins the tie group of the best-ranked model whose rank interval overlaps its own. Models are ranked only against models reporting on the same sites.`,
     cohorts: cohortViews(b, primary, paths),
     unranked: b.models.filter((m) => !m.ranked).map((m) => rankedRow(b, m, paths)),
     forest: modelsForest(b, primary),

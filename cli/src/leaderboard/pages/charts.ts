@@ -7,12 +7,17 @@ import { DASH, fmt, fmtInterval } from "./format.ts";
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** One row of a forest plot: an estimate with its interval, or the pooled diamond. */
+/**
+ * One row of a forest plot: an estimate with its interval, or the pooled diamond; a 95%
+ * prediction interval, where given, is a dashed line (alone on its row when there is no estimate).
+ */
 export interface ForestRowInput {
   label: string;
   estimate: number | null;
   low: number | null;
   high: number | null;
+  pi_low?: number | null;
+  pi_high?: number | null;
   diamond: boolean;
   muted: boolean;
 }
@@ -33,6 +38,7 @@ export interface ForestView {
     muted: boolean;
     point: { cx: number } | null;
     line: { x1: number; x2: number } | null;
+    pi: { x1: number; x2: number } | null;
     diamond: string | null;
   }[];
 }
@@ -64,7 +70,7 @@ export function forestView(
   const left = 190;
   const right = 470;
   const [lo, hi] = domainOf(
-    rows.flatMap((r) => [r.estimate, r.low, r.high]),
+    rows.flatMap((r) => [r.estimate, r.low, r.high, r.pi_low ?? null, r.pi_high ?? null]),
     range,
   );
   const x = (v: number) =>
@@ -85,16 +91,20 @@ export function forestView(
     rows: rows.map((r, i) => {
       const y = i * ROW + ROW / 2 + 2;
       const hasLine = r.low !== null && r.high !== null;
+      const pi = r.pi_low != null && r.pi_high != null ? { low: r.pi_low, high: r.pi_high } : null;
       return {
         y,
         label: r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label,
         text:
           r.estimate === null
-            ? DASH
+            ? pi
+              ? `[${fmtInterval(pi.low, pi.high)}]`
+              : DASH
             : `${fmt(r.estimate)}${hasLine ? ` [${fmtInterval(r.low, r.high)}]` : ""}`,
         muted: r.muted,
         point: r.estimate !== null && !r.diamond ? { cx: x(r.estimate) } : null,
         line: hasLine && !r.diamond ? { x1: x(r.low as number), x2: x(r.high as number) } : null,
+        pi: pi ? { x1: x(pi.low), x2: x(pi.high) } : null,
         diamond:
           r.diamond && r.estimate !== null
             ? `${x(r.low ?? r.estimate)},${y} ${x(r.estimate)},${y - 6} ${x(r.high ?? r.estimate)},${y} ${x(r.estimate)},${y + 6}`

@@ -3,6 +3,8 @@
  * both show: pooled values, forest plots, per-site values with provenance, subgroups, drift,
  * efficiency and the model's excluded results.
  */
+
+import type { Pooled } from "../../results/pooling/method.ts";
 import { poolingOf } from "../../results/pooling.ts";
 import type {
   BenchmarkBoard,
@@ -39,10 +41,11 @@ const MODEL_DRIFT_CHARTS = 24;
 /** One metric pooled across sites, with the spread between them. */
 export interface PooledRow {
   metric: string;
-  /** The pooling method, with its τ² estimator when there is one. */
+  /** How it was pooled: the method, its τ² estimator and scale. */
   method: string;
   estimate: string;
   interval: string;
+  prediction: string;
   tau2: string;
   i2: string;
   k: string;
@@ -170,11 +173,18 @@ function pooledRow(x: MetricInfo, board: MetricBoard | undefined): PooledRow {
   const p = board?.pooled ?? null;
   return {
     metric: metricTitle(x),
-    method: x.pooling + (p?.estimator ? ` (${p.estimator})` : ""),
+    method: p ? methodText(p) : x.pooling,
     estimate: fmt(p?.estimate),
     interval: p ? fmtInterval(p.ci_low, p.ci_high) || DASH : DASH,
-    tau2: fmtSmall(p?.tau2 ?? null),
-    i2: fmtPercent(p?.i2 ?? null),
+    prediction: p ? fmtInterval(p.pi_low, p.pi_high) || DASH : DASH,
+    tau2:
+      p?.tau2 == null
+        ? DASH
+        : `${fmtSmall(p.tau2)}${p.tau2_ci ? ` [${fmtSmall(p.tau2_ci[0])}, ${fmtSmall(p.tau2_ci[1])}]` : ""}`,
+    i2:
+      p?.i2 == null
+        ? DASH
+        : `${fmtPercent(p.i2)}${p.i2_ci ? ` [${fmtPercent(p.i2_ci[0])}, ${fmtPercent(p.i2_ci[1])}]` : ""}`,
     k: p ? String(p.k) : DASH,
     n: p ? p.n.toLocaleString("en-US") : DASH,
     worst: board?.spread ? `${fmt(board.spread.worst.value)} at ${board.spread.worst.site}` : DASH,
@@ -184,7 +194,14 @@ function pooledRow(x: MetricInfo, board: MetricBoard | undefined): PooledRow {
   };
 }
 
-/** One metric's forest plot: the sites with the most cases, then the pooled diamond. */
+/** How a metric was pooled, in a few words: "random effects (REML, logit scale)". */
+function methodText(p: Pooled): string {
+  if (p.method === "case-weighted-mean") return "case-weighted mean";
+  if (p.k === 1) return "one site: not pooled";
+  return `random effects (${p.estimator}, ${p.scale === "logit" ? "logit" : "own"} scale)`;
+}
+
+/** One metric's forest plot: the sites with the most cases, then the pooled diamond and the prediction interval. */
 function metricForest(x: MetricInfo, m: ModelBoard, board: MetricBoard): ForestView {
   const p = board.pooled;
   const shown =
@@ -209,16 +226,31 @@ function metricForest(x: MetricInfo, m: ModelBoard, board: MetricBoard): ForestV
         muted: !s.verified,
       })),
       {
-        label: `Pooled (${x.pooling})`,
+        label:
+          p?.method === "random-effects" && p.k > 1 ? "Pooled (random effects)" : `Pooled (${x.pooling})`,
         estimate: p?.estimate ?? null,
         low: p?.ci_low ?? null,
         high: p?.ci_high ?? null,
         diamond: true,
         muted: false,
       },
+      ...(p?.pi_low != null
+        ? [
+            {
+              label: "Prediction (a new site)",
+              estimate: null,
+              low: null,
+              high: null,
+              pi_low: p.pi_low,
+              pi_high: p.pi_high,
+              diamond: false,
+              muted: false,
+            },
+          ]
+        : []),
     ],
     `${metricTitle(x)} of ${m.title} per site${subset}, and pooled over all ${board.sites.length}`,
-    `Forest plot: one row per site with the site's value and 95% interval (reported, or computed from the site's ${poolingOf(x).intervalSource}), then the pooled estimate as a diamond. The per-site table gives the same numbers.`,
+    `Forest plot: one row per site with the site's value and 95% interval (reported, or computed from the site's ${poolingOf(x).intervalSource}), then the pooled estimate as a diamond spanning its 95% confidence interval${p?.pi_low != null ? ", then the 95% prediction interval for a new site as a dashed line" : ""}. The per-site table gives the same numbers.`,
     x.range,
   );
 }

@@ -28,10 +28,19 @@ export function unverifiedCount(m: ModelBoard): number {
   return m.cells.filter((c) => !c.verified).length;
 }
 
+/** An interval with its label, or empty when there is none. */
+export function labelled(label: string, low: number | null, high: number | null): string {
+  const text = fmtInterval(low, high);
+  return text ? `${label} ${text}` : "";
+}
+
 /** A pooled estimate in a table cell. */
 export interface PooledCell {
   estimate: string;
+  /** "95% CI low–high", or empty. */
   interval: string;
+  /** "95% PI low–high" (a new site), or empty. */
+  prediction: string;
   /** τ² and I², where there is heterogeneity to show. */
   extra: string;
   note: string | null;
@@ -40,11 +49,13 @@ export interface PooledCell {
 export function pooledCell(model: ModelBoard, metric: string): PooledCell {
   const board = model.metrics[metric];
   const p = board?.pooled ?? null;
-  if (!p) return { estimate: DASH, interval: "", extra: "", note: board?.note ?? "no results" };
+  if (!p)
+    return { estimate: DASH, interval: "", prediction: "", extra: "", note: board?.note ?? "no results" };
   const extra = p.i2 !== null && p.k > 1 ? `τ² ${fmtSmall(p.tau2)}, I² ${fmtPercent(p.i2)}` : "";
   return {
     estimate: fmt(p.estimate),
-    interval: fmtInterval(p.ci_low, p.ci_high),
+    interval: labelled("95% CI", p.ci_low, p.ci_high),
+    prediction: labelled("95% PI", p.pi_low, p.pi_high),
     extra,
     note: board?.note ?? null,
   };
