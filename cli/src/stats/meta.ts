@@ -109,10 +109,10 @@ export function metaAnalysis(
   if (fit === null) return statsError(`REML did not converge in ${REML_MAX_ITERATIONS} iterations`);
   const { tau2, q, typical } = fit;
   const df = k - 1;
-  const wStar = v.map((vi) => 1 / (vi + tau2));
-  const sumWStar = sum(wStar);
-  const estimate = weightedMean(y, wStar);
-  const hk = sum(y.map((yi, i) => (wStar[i] as number) * (yi - estimate) ** 2)) / df;
+  let sumWStar = 0;
+  for (const vi of v) sumWStar += 1 / (vi + tau2);
+  const estimate = tauMean(y, v, tau2);
+  const hk = generalizedQ(y, v, tau2) / df;
   const se = Math.sqrt(Math.max(1, hk) / sumWStar);
   const t = criticalT(level, df);
   const predictionHalf = t * Math.sqrt(se * se + tau2);
@@ -140,19 +140,22 @@ export function metaAnalysis(
 }
 
 /**
- * The random-effects estimate alone (no interval), for bootstrap replicates; null where
- * `metaAnalysis` would give an error.
+ * The random-effects estimate alone (no interval) from values and sampling variances, for
+ * bootstrap replicates: no allocation per call beyond the fit. Null where `metaAnalysis`
+ * would give an error (no value, a variance not > 0).
  */
 export function metaEstimate(
-  sites: readonly SiteEstimate[],
+  y: ArrayLike<number>,
+  v: ArrayLike<number>,
   estimator: TauEstimator = "REML",
 ): number | null {
-  if (checkSites(sites)) return null;
-  if (sites.length === 1) return (sites[0] as SiteEstimate).value;
-  const y = sites.map((s) => s.value);
-  const v = sites.map((s) => s.se * s.se);
+  if (y.length === 0) return null;
+  for (let i = 0; i < y.length; i++) {
+    if (!(Number.isFinite(y[i]) && Number.isFinite(v[i]) && (v[i] as number) > 0)) return null;
+  }
+  if (y.length === 1) return y[0] as number;
   const fit = fitTau2(y, v, estimator);
-  return fit === null ? null : weightedMean(y, tauWeights(v, fit.tau2));
+  return fit === null ? null : tauMean(y, v, fit.tau2);
 }
 
 function checkSites(sites: readonly SiteEstimate[]): StatsError | null {
@@ -168,13 +171,17 @@ function checkSites(sites: readonly SiteEstimate[]): StatsError | null {
 
 /** τ² by the estimator, Cochran's Q and the typical sampling variance; null if REML does not settle. */
 function fitTau2(
-  y: readonly number[],
-  v: readonly number[],
+  y: ArrayLike<number>,
+  v: ArrayLike<number>,
   estimator: TauEstimator,
 ): { tau2: number; q: number; typical: number } | null {
-  const w = v.map((vi) => 1 / vi);
-  const sumW = sum(w);
-  const sumW2 = sum(w.map((wi) => wi * wi));
+  let sumW = 0;
+  let sumW2 = 0;
+  for (let i = 0; i < v.length; i++) {
+    const w = 1 / (v[i] as number);
+    sumW += w;
+    sumW2 += w * w;
+  }
   const q = generalizedQ(y, v, 0);
   const df = y.length - 1;
   const tauDL = Math.max(0, (q - df) / (sumW - sumW2 / sumW));
@@ -182,13 +189,24 @@ function fitTau2(
   return tau2 === null ? null : { tau2, q, typical: (df * sumW) / (sumW * sumW - sumW2) };
 }
 
-const tauWeights = (v: readonly number[], tau2: number) => v.map((vi) => 1 / (vi + tau2));
+/** μ̂ at τ²: Σwy/Σw with w = 1/(v + τ²). */
+function tauMean(y: ArrayLike<number>, v: ArrayLike<number>, tau2: number): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < y.length; i++) {
+    const w = 1 / ((v[i] as number) + tau2);
+    num += w * (y[i] as number);
+    den += w;
+  }
+  return num / den;
+}
 
 /** Σ wᵢ(yᵢ − μ̂)² with wᵢ = 1/(vᵢ + τ²): Cochran's Q at τ² = 0, decreasing in τ². */
-function generalizedQ(y: readonly number[], v: readonly number[], tau2: number): number {
-  const w = tauWeights(v, tau2);
-  const mu = weightedMean(y, w);
-  return sum(y.map((yi, i) => (w[i] as number) * (yi - mu) ** 2));
+function generalizedQ(y: ArrayLike<number>, v: ArrayLike<number>, tau2: number): number {
+  const mu = tauMean(y, v, tau2);
+  let q = 0;
+  for (let i = 0; i < y.length; i++) q += ((y[i] as number) - mu) ** 2 / ((v[i] as number) + tau2);
+  return q;
 }
 
 /**
@@ -228,16 +246,24 @@ function qProfile(
  * τ² ← τ² + (Σw²(y − μ̂)² − tr P) / tr(PP), until a step is smaller than
  * 1e-10 × (τ² + the smallest sampling variance). Null if it does not settle.
  */
-function remlTau2(y: readonly number[], v: readonly number[], start: number): number | null {
-  const smallestVariance = Math.min(...v);
+function remlTau2(y: ArrayLike<number>, v: ArrayLike<number>, start: number): number | null {
+  let smallestVariance = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < v.length; i++) smallestVariance = Math.min(smallestVariance, v[i] as number);
   let tau2 = start;
   for (let iteration = 0; iteration < REML_MAX_ITERATIONS; iteration++) {
-    const w = tauWeights(v, tau2);
-    const sumW = sum(w);
-    const sumW2 = sum(w.map((wi) => wi * wi));
-    const sumW3 = sum(w.map((wi) => wi * wi * wi));
-    const mu = weightedMean(y, w);
-    const quadratic = sum(y.map((yi, i) => (w[i] as number) ** 2 * (yi - mu) ** 2));
+    const mu = tauMean(y, v, tau2);
+    let sumW = 0;
+    let sumW2 = 0;
+    let sumW3 = 0;
+    let quadratic = 0;
+    for (let i = 0; i < y.length; i++) {
+      const w = 1 / ((v[i] as number) + tau2);
+      const w2 = w * w;
+      sumW += w;
+      sumW2 += w2;
+      sumW3 += w2 * w;
+      quadratic += w2 * ((y[i] as number) - mu) ** 2;
+    }
     const traceP = sumW - sumW2 / sumW;
     const tracePP = sumW2 - (2 * sumW3) / sumW + (sumW2 / sumW) ** 2;
     const next = Math.max(0, tau2 + (quadratic - traceP) / tracePP);
@@ -245,20 +271,4 @@ function remlTau2(y: readonly number[], v: readonly number[], start: number): nu
     tau2 = next;
   }
   return null;
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const x of values) total += x;
-  return total;
-}
-
-function weightedMean(y: readonly number[], w: readonly number[]): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < y.length; i++) {
-    num += (w[i] as number) * (y[i] as number);
-    den += w[i] as number;
-  }
-  return num / den;
 }

@@ -157,7 +157,10 @@ describe("aggregation of the demo tree", async () => {
     const inputs = MODELS.map((id) => ({ model: id, sites: new Map(logitAucs(id).map((e) => [e.site, e])) }));
     const expected = bootstrapRanks(inputs, {
       pool: (draw, normal) => {
-        const estimate = metaEstimate(draw.map((d) => ({ ...d, value: d.value + d.se * normal() })));
+        const estimate = metaEstimate(
+          draw.map((d) => d.value + d.se * normal()),
+          draw.map((d) => d.se ** 2),
+        );
         return estimate === null ? null : inverseLogit(estimate);
       },
       direction: "higher",

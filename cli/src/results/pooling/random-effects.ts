@@ -125,15 +125,23 @@ export function randomEffectsMethod(parts: RandomEffectsParts): PoolingMethod {
     },
     draw(spec) {
       const estimator = spec.estimator ?? "REML";
+      // one buffer per model's draws: a replicate allocates nothing
+      let y = new Float64Array(0);
+      let v = new Float64Array(0);
       return (draw: readonly RankDatum[], normal) => {
         const first = draw[0];
         if (!first) return null;
-        const sites = draw.map((d) => ({
-          site: d.input.site,
-          value: d.value + (d.se as number) * normal(),
-          se: d.se as number,
-        }));
-        const estimate = metaEstimate(sites, estimator);
+        if (y.length !== draw.length) {
+          y = new Float64Array(draw.length);
+          v = new Float64Array(draw.length);
+        }
+        for (let i = 0; i < draw.length; i++) {
+          const d = draw[i] as RankDatum;
+          const se = d.se as number;
+          y[i] = d.value + se * normal();
+          v[i] = se * se;
+        }
+        const estimate = metaEstimate(y, v, estimator);
         return estimate === null ? null : fromScale(first.scale, estimate);
       };
     },
