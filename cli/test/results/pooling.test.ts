@@ -22,6 +22,7 @@ import { criticalZ } from "../../src/stats/distributions.ts";
 import { histogramAuc } from "../../src/stats/histogram.ts";
 import { inverseLogit } from "../../src/stats/scale.ts";
 import { ASAH_S100B, asahSites } from "../helpers/asah.ts";
+import { PRITZ } from "../helpers/metafor-data.ts";
 
 const spec = (id: string, pooling: Pooling, extra: Partial<MetricSpec> = {}): MetricSpec => ({
   id,
@@ -50,23 +51,7 @@ const asah: SiteInput[] = asahSites(ASAH_S100B).map((h, i) => {
   });
 });
 
-// metafor's dat.pritz1997 as sensitivities: tp = xi, fn = ni − xi
-const PRITZ: [number, number][] = [
-  [16, 17],
-  [10, 12],
-  [4, 8],
-  [43, 58],
-  [10, 10],
-  [25, 42],
-  [13, 14],
-  [12, 12],
-  [22, 41],
-  [4, 5],
-  [5, 6],
-  [18, 23],
-  [58, 68],
-  [6, 10],
-];
+/** metafor's dat.pritz1997 as sensitivities: tp = xi, fn = ni − xi. */
 const pritz: SiteInput[] = PRITZ.map(([x, n], i) =>
   site(`s${i + 1}`, { value: x / n, counts: { tp: x, fn: n - x, tn: 0, fp: 0 } }, n),
 );

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type MetaPooled, metaAnalysis, metaEstimate, type SiteEstimate } from "../../src/stats/meta.ts";
 import { inverseLogit, logitProportion } from "../../src/stats/scale.ts";
+import { PRITZ } from "../helpers/metafor-data.ts";
 
 function near(actual: number | null | undefined, expected: number, tolerance = 1e-4): void {
   assert.ok(
@@ -97,25 +98,6 @@ const meanDifferences: SiteEstimate[] = NORMAND.map(([site, n1, m1, sd1, n2, m2,
   value: m1 - m2,
   se: Math.sqrt((sd1 * sd1) / n1 + (sd2 * sd2) / n2),
 }));
-
-// metafor's dat.pritz1997: 14 studies of good outcome after aneurysm surgery (Pritz 1997):
-// successes xi of ni.
-const PRITZ: [number, number][] = [
-  [16, 17],
-  [10, 12],
-  [4, 8],
-  [43, 58],
-  [10, 10],
-  [25, 42],
-  [13, 14],
-  [12, 12],
-  [22, 41],
-  [4, 5],
-  [5, 6],
-  [18, 23],
-  [58, 68],
-  [6, 10],
-];
 
 const logitProportions = (cells: readonly [number, number][]): SiteEstimate[] =>
   cells.map(([x, n], i) => {

@@ -3,8 +3,7 @@
  * its confusion counts as a logit proportion (metafor's `escalc(measure = "PLO")`, ½ added to a
  * 0 or n cell), pooled by random effects (./random-effects.ts).
  */
-import type { ConfusionCounts, ProportionName } from "../../stats/counts.ts";
-import { proportionCounts } from "../../stats/counts.ts";
+import { type ProportionName, proportionCounts } from "../../stats/counts.ts";
 import { logitProportion } from "../../stats/scale.ts";
 import { randomEffectsMethod } from "./random-effects.ts";
 
@@ -35,7 +34,7 @@ export const countsPooling = randomEffectsMethod({
   statistic(spec, v) {
     const name = proportionOf(spec.id);
     if (!name || !v.counts) return null;
-    const c = proportionCounts(v.counts as ConfusionCounts, name);
+    const c = proportionCounts(v.counts, name);
     if (c === null) return null;
     const r = logitProportion(c.successes, c.total);
     return "ok" in r ? null : { scale: "logit", estimate: r };
