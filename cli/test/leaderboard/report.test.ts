@@ -73,6 +73,19 @@ describe("fedeval report", async () => {
     assert.match(html, /<h2 id="h-subgroups">Subgroups<\/h2>/);
     assert.match(html, /class="suppressed">suppressed</);
     assert.match(html, /<h2 id="h-drift">Drift<\/h2>/);
+    // each method explained in a sentence, and each declared metric's pooling
+    assert.match(html, /<h2 id="h-methods">How the numbers are computed<\/h2>/);
+    for (const term of [
+      "Pooled value \\(random effects\\)",
+      "95% confidence interval \\(CI\\)",
+      "95% prediction interval \\(PI\\)",
+      "τ² and I²",
+      "Ranks",
+      "AUROC \\(auc\\)",
+      "Sensitivity at 0.5 \\(sensitivity\\)",
+    ])
+      assert.match(html, new RegExp(`<dt>${term}</dt><dd>[^<]{60,}</dd>`));
+    assert.match(html, /patients of different hospitals are never compared with each other/);
     // the unsigned south-coast result is named among the results left out
     assert.match(
       html,
