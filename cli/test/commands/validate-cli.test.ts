@@ -159,7 +159,13 @@ describe("fedeval validate --changed-since / --author", () => {
     const file = `${B}/benchmark.yaml`;
     await replaceIn(root, file, "Sensitivity at 0.5", "Sensitivity at a 0.5 threshold");
     assert.equal(fedeval(["validate", root, "--changed-since", base]).code, 0, "a title changes no result");
-    await replaceIn(root, file, "    pooling: meta\n", "    pooling: mean\n");
+    // asking for the DL estimator changes every pooled ece
+    await replaceIn(root, file, "    pooling: meta\n", "    pooling: meta\n    estimator: DL\n");
+    assert.match(
+      fedeval(["validate", root, "--changed-since", base]).stdout,
+      /error FE228 the definition of ece changed, but version stays 1/,
+    );
+    await replaceIn(root, file, "    pooling: meta\n    estimator: DL\n", "    pooling: mean\n");
     await replaceIn(root, file, `image: ${TEST_IMAGES.evaluator}`, `image: sha256:${"e".repeat(64)}`);
     const r = fedeval(["validate", root, "--changed-since", base]);
     assert.equal(r.code, 1);
