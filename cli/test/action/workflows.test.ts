@@ -127,14 +127,46 @@ describe("workflow templates", () => {
     const w = workflow("site-run.yml");
     assert.deepEqual(Object.keys(w.on).sort(), ["schedule", "workflow_dispatch"]);
     assert.deepEqual(w.permissions, { contents: "read" });
-    const job = w.jobs.run as Job;
-    assert.deepEqual(job["runs-on"], ["self-hosted", "fedeval", SITE]);
-    assert.match(job.if ?? "", /github\.ref == 'refs\/heads\/main'/);
     assert.match(w.concurrency?.group ?? "", /inputs\.site \|\| vars\.FEDEVAL_SITE/);
-    assert.deepEqual(
-      job.steps?.filter((s) => s.uses?.includes("/action@")).map((s) => s.with?.command),
-      ["run", "submit"],
-    );
+    for (const name of ["run", "submit"]) {
+      const job = w.jobs[name] as Job;
+      assert.deepEqual(job["runs-on"], ["self-hosted", "fedeval", SITE], name);
+      assert.match(job.if ?? "", /github\.ref == 'refs\/heads\/main'/, name);
+    }
+    const commands = (job: string) =>
+      w.jobs[job]?.steps?.filter((s) => s.uses?.includes("/action@")).map((s) => s.with?.command);
+    assert.deepEqual(commands("run"), ["run"]);
+    assert.deepEqual(commands("submit"), ["submit"]);
+  });
+
+  it("site-run.yml: only the submit job, in the environment fedeval-submit, sees the submit token", () => {
+    const w = workflow("site-run.yml");
+    const text = templates.get("site-run.yml") as string;
+    assert.equal(w.jobs.submit?.environment as unknown, "fedeval-submit");
+    assert.equal(w.jobs.run?.environment, undefined);
+    assert.equal((w.jobs.submit as Job & { needs?: string }).needs, "run");
+    assert.equal(text.match(/secrets\./g)?.length, 1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    const token = "${{ secrets.FEDEVAL_SUBMIT_TOKEN }}";
+    assert.equal(w.jobs.submit?.steps?.find((s) => s.with?.command === "submit")?.with?.token, token);
+  });
+
+  it("pin every third-party action by a full commit SHA with its release in a comment", () => {
+    const problems: string[] = [];
+    let pinned = 0;
+    for (const [name, text] of [...templates, ...own]) {
+      for (const [line, uses] of text.split("\n").entries()) {
+        const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(uses);
+        if (!m) continue;
+        const [, ref = "", rest = ""] = m;
+        // local actions and fedeval's own action (the product these workflows run)
+        if (ref.startsWith("./") || ref.startsWith("fedeval/fedeval/")) continue;
+        if (/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) && /^ # v\d+\.\d+\.\d+$/.test(rest)) pinned++;
+        else problems.push(`${name}:${line + 1}: ${uses.trim()}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(pinned >= 6, `${pinned} pinned uses`);
   });
 
   it("publish.yml: on push to main, pages permissions only where the deployment runs", () => {
@@ -170,11 +202,20 @@ describe("workflow templates", () => {
     assert.deepEqual([...refs], ["fedeval/fedeval/action@v0"]);
   });
 
-  it("fedeval init copies them into .github/workflows/", async () => {
+  it("fedeval init copies them into .github/workflows/, with a Dependabot configuration that keeps the pins current", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), "fedeval-init-")), "gov");
     assert.equal(await initCommand({ dir, benchmark: "chest-xray", site: "st-olaf" }, bufferIO()), 0);
     for (const [name, text] of templates) {
       assert.equal(await readFile(join(dir, ".github/workflows", name), "utf8"), text, name);
     }
+    const dependabot = parse(await readFile(join(dir, ".github/dependabot.yml"), "utf8")) as {
+      version: number;
+      updates: { "package-ecosystem": string; directory: string; schedule: { interval: string } }[];
+    };
+    assert.equal(dependabot.version, 2);
+    assert.deepEqual(
+      dependabot.updates.map((u) => [u["package-ecosystem"], u.directory, u.schedule.interval]),
+      [["github-actions", "/", "weekly"]],
+    );
   });
 });
