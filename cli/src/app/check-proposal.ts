@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from "../base/diagnostics.ts";
 import type { GovernanceClone } from "../forge/git-remote.ts";
+import { CODEOWNERS_PATH, codeownersState } from "../governance/codeowners.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
 import { checkCrossFile } from "../validate/cross-file.ts";
 
@@ -37,4 +38,18 @@ export async function checkProposal(
   for (const d of found) if (d.severity === "error") errors.set(d.file, [...(errors.get(d.file) ?? []), d]);
   await clone.checkoutBase();
   return { index, errors, differs, warnings: found.filter((d) => d.severity === "warning") };
+}
+
+/**
+ * The proposed files, plus `.github/CODEOWNERS` as the tree with them calls for when the base
+ * branch has the file and it would differ (a new dataset gives its site's owners its results).
+ * Reads the base's file: checkProposal leaves the clone at the base branch.
+ */
+export async function withCodeowners(
+  check: ProposalCheck,
+  files: ReadonlyMap<string, string | Buffer>,
+): Promise<ReadonlyMap<string, string | Buffer>> {
+  const { text, existing, current } = await codeownersState(check.index);
+  if (existing === undefined || current || files.has(CODEOWNERS_PATH)) return files;
+  return new Map([...files, [CODEOWNERS_PATH, text]]);
 }

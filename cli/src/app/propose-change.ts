@@ -2,7 +2,8 @@
  * Proposing one change to the governance repository, the common path of `fedeval dataset
  * register` and `fedeval model propose`: connect to the remote, check the files on top of its base
  * branch as the validator would (check-proposal.ts), then branch, commit, push and open the pull
- * request (forge/proposal.ts). `fedeval submit` proposes one change per run: submit.ts.
+ * request (forge/proposal.ts), with `.github/CODEOWNERS` updated in the same commit when the change
+ * moves ownership. `fedeval submit` proposes one change per run: submit.ts.
  */
 import { UserError } from "../base/errors.ts";
 import type { Logger } from "../base/logger.ts";
@@ -18,7 +19,7 @@ import {
   propose,
   refusal,
 } from "../forge/proposal.ts";
-import { checkProposal, type ProposalCheck } from "./check-proposal.ts";
+import { checkProposal, type ProposalCheck, withCodeowners } from "./check-proposal.ts";
 
 export type { ForgeKind, ForgeSettings } from "../forge/proposal.ts";
 /** What a proposal did (or, in a dry run, would do), for people. */
@@ -69,9 +70,10 @@ export async function proposeChange(
     const check = await checkProposal(conn.clone, change.files);
     change.review?.(check);
     if (check.errors.size) throw new UserError(refusal(check.errors));
-    const report: ChangeReport = { base: conn.clone.base, files: change.files };
-    if (check.differs.size) report.outcome = await propose(conn, change);
-    return report;
+    if (!check.differs.size) return { base: conn.clone.base, files: change.files };
+    // CODEOWNERS stays true in the same commit: the check fails a change that leaves it stale (FE403)
+    const files = await withCodeowners(check, change.files);
+    return { base: conn.clone.base, files, outcome: await propose(conn, { ...change, files }) };
   } finally {
     await conn.close();
   }

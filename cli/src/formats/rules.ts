@@ -63,6 +63,10 @@ export const RULES = {
   FE304: ["bad-signature", "a signature that does not verify over the result's canonical form"],
   FE401: ["not-owner", "the author may not change this path"],
   FE402: ["self-approval-by-author", "the author approves their own request"],
+  FE403: [
+    "codeowners-stale",
+    ".github/CODEOWNERS differs from the ownership the governance files declare (`fedeval codeowners`)",
+  ],
 
   FE501: [
     "unknown-container-format",

@@ -9,11 +9,29 @@ import type { Principal } from "./types.ts";
 
 export const CODEOWNERS_PATH = ".github/CODEOWNERS";
 
+export interface CodeownersState {
+  /** The CODEOWNERS the governance files call for. */
+  text: string;
+  /** The repository's, when it has one. */
+  existing?: string;
+  /** Whether the repository's equals `text`. */
+  current: boolean;
+}
+
 /** The CODEOWNERS the governance files call for, and whether the repository's differs. */
-export async function codeownersState(index: GovernanceIndex): Promise<{ text: string; current: boolean }> {
+export async function codeownersState(index: GovernanceIndex): Promise<CodeownersState> {
   const text = renderCodeowners(index);
   const existing = await readFile(join(index.root, CODEOWNERS_PATH), "utf8").catch(() => undefined);
-  return { text, current: existing === text };
+  return { text, existing, current: existing === text };
+}
+
+/** The 1-based line where two texts first differ. */
+export function firstDifferentLine(a: string, b: string): number {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return Math.min(i + 1, x.length);
 }
 
 const handle = (p: Principal) => `@${p}`;

@@ -5,6 +5,7 @@
 import { compareDiagnostics, type Diagnostic } from "../base/diagnostics.ts";
 import { type FileChange, type GitHistory, gitHistory } from "../base/git-history.ts";
 import { type GovernanceIndex, loadGovernance } from "../governance/loader.ts";
+import { checkCodeowners } from "./codeowners-rule.ts";
 import { checkCrossFile } from "./cross-file.ts";
 import { type Author, checkOwnership } from "./ownership.ts";
 import { checkVersionBumps } from "./version-bump.ts";
@@ -45,6 +46,9 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   }
   let diagnostics = [...loadDiagnostics, ...checkCrossFile(index, { changed })];
   if (changed) diagnostics = diagnostics.filter((d) => changed.has(d.file));
+  // a change reports a stale CODEOWNERS only when it made it stale (an error); elsewhere a warning
+  const codeowners = await checkCodeowners(index, changed);
+  diagnostics.push(...(changed ? codeowners.filter((d) => d.severity === "error") : codeowners));
   if (changes && base && git) {
     diagnostics.push(...(await checkVersionBumps(index, changes, base, git)));
     if (options.author)

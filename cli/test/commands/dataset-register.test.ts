@@ -3,14 +3,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { updateCodeowners } from "../../src/app/codeowners.ts";
 import { UserError } from "../../src/base/errors.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { type DatasetRegisterOptions, datasetRegisterCommand } from "../../src/commands/dataset-register.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import type { Dataset } from "../../src/governance/types.ts";
+import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { BENCHMARK } from "../helpers/fixtures.ts";
-import { branchFiles, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
+import { branchFiles, git, governanceRemote, remoteBranches, remoteFile, testEnv } from "../helpers/git.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/github-server.ts";
 import { testDataset } from "../helpers/governance-tree.ts";
 import { SITE } from "../helpers/site-workspace.ts";
@@ -97,6 +99,27 @@ describe("fedeval dataset register", () => {
     const again = await register(env, root);
     assert.match(again.out, /branch .* is already on the remote\npull request #\d+ updated/);
     assert.equal(gh.pulls.filter((p) => p.head === BRANCH).length, 1);
+  });
+
+  it("updates .github/CODEOWNERS in the same commit when main has one: the site's owners own the new dataset's results", async () => {
+    const { env, root, remote } = await prepared();
+    assert.equal((await updateCodeowners({ root, check: false })).written, true);
+    git(root, ["add", "-A"], env);
+    git(root, ["commit", "--quiet", "-m", "CODEOWNERS"], env);
+    git(root, ["push", "--quiet", "origin", "main"], env);
+    const { code, out } = await register(env, root);
+    assert.equal(code, 0, out);
+    assert.deepEqual(branchFiles(remote, BRANCH, env), [".github/CODEOWNERS", PATH]);
+    assert.equal(git(remote, ["rev-list", "--count", `main..${BRANCH}`], env).trim(), "1");
+    assert.match(
+      remoteFile(remote, BRANCH, ".github/CODEOWNERS", env) ?? "",
+      new RegExp(`^/benchmarks/${BENCHMARK}/results/${ID}/ @north-it$`, "m"),
+    );
+    // the branch as the pull request check sees it: CODEOWNERS is current (no FE403)
+    git(root, ["fetch", "--quiet", "origin"], env);
+    git(root, ["checkout", "--quiet", `origin/${BRANCH}`], env);
+    const report = await validateRepository({ root, changedSince: "origin/main" });
+    assert.deepEqual(report.diagnostics, []);
   });
 
   it("registers the dataset approved when the benchmark's policy auto-approves the site", async () => {
