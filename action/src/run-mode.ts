@@ -103,13 +103,14 @@ function planLines(plan: Plan): string[] {
     `site ${plan.site}: ${plural(plan.triples.length, "triple")} to run (${notPlanned(plan)})`,
     ...plan.triples.map((t) => `  ${t.benchmark} / ${t.model} on ${t.dataset}: ${t.reasons.join(", ")}`),
     ...plan.blocked.map((b) => `  cannot run: ${b.benchmark} / ${b.dataset}: ${b.reason}`),
+    ...plan.pending.map((p) => `  not approved yet: ${p.benchmark} / ${p.kind} ${p.id}: ${p.reason}`),
     ...plan.notes.map((note) => `note: ${note}`),
   ];
 }
 
 /** What the plan leaves out, counted. */
 function notPlanned(plan: Plan): string {
-  return `${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plural(plan.blocked.length, "dataset")} blocked`;
+  return `${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plural(plan.blocked.length, "dataset")} blocked, ${plan.pending.length} not approved yet`;
 }
 
 function tripleLine(o: TripleOutcome): string {

@@ -17,7 +17,7 @@ import {
   removeLeftoverContainers,
   siteLimits,
 } from "../site/runners.ts";
-import { loadSiteGovernance } from "../site/site-governance.ts";
+import { loadSiteGovernance, type RemoteCheck } from "../site/site-governance.ts";
 
 export { executorKind } from "../site/executors.ts";
 export type { TripleOutcome } from "../site/run.ts";
@@ -32,6 +32,8 @@ export interface SiteRunRequest extends LimitFlags {
   benchmark?: string;
   /** Only this model's triples. */
   model?: string;
+  /** Warn when the clone is behind its remote (`check`), or fetch and fast-forward it first (`fetch`); default neither. */
+  remote?: RemoteCheck;
   runner: RunnerKind;
   /** A failed model gives a partial result instead of none. */
   ignoreModelErrors?: boolean;
@@ -62,7 +64,7 @@ export async function runSitePlan(req: SiteRunRequest): Promise<SiteRunReport> {
   const ws = workspace(req.env, req.cwd);
   // dockerode loads while the governance files are read
   const [index, docker] = await Promise.all([
-    loadSiteGovernance(req.root, req.cwd, req.logger),
+    loadSiteGovernance(req.root, req.cwd, req.logger, req.remote),
     req.runner === "docker" ? (req.docker ?? dockerClient()) : undefined,
   ]);
   const runner = await createRunner(req.runner, { home: ws.home, cwd: req.cwd, env: req.env, docker });

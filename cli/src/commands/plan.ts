@@ -46,7 +46,17 @@ export function renderPlan(plan: Plan): string {
       );
     }
   }
+  lines.push(...pendingLines(plan));
   lines.push(`up to date: ${plan.current} result${plan.current === 1 ? "" : "s"} in the repository`);
   for (const note of plan.notes) lines.push(`note: ${note}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Models and datasets that add triples once approved (or registered): why they are not in the plan. */
+export function pendingLines(plan: Plan): string[] {
+  if (!plan.pending.length) return [];
+  return [
+    `not approved yet, so not in the plan (${plan.pending.length}):`,
+    ...plan.pending.map((p) => `  ${p.benchmark}  ${p.kind} ${p.id}: ${p.reason}`),
+  ];
 }

@@ -11,6 +11,7 @@
  */
 import { runSitePlan, type SiteRunRequest, type TripleOutcome } from "../app/run.ts";
 import type { CommandIO } from "./io.ts";
+import { pendingLines } from "./plan.ts";
 
 /** The run's request, less what the command gives it (its logger, the progress lines). */
 export interface RunOptions extends Omit<SiteRunRequest, "logger" | "onTriple"> {}
@@ -25,9 +26,11 @@ export async function runCommand(opts: RunOptions, io: CommandIO): Promise<numbe
   const { plan, outcomes, counts } = report;
   if (!plan.triples.length) {
     io.stdout(
-      `site ${opts.site}: nothing to run (${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plan.blocked.length} dataset${plan.blocked.length === 1 ? "" : "s"} blocked)\n`,
+      `site ${opts.site}: nothing to run (${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plan.blocked.length} dataset${plan.blocked.length === 1 ? "" : "s"} blocked, ${plan.pending.length} not approved yet)\n`,
     );
   }
+  const pending = pendingLines(plan);
+  if (pending.length) io.stdout(`${pending.join("\n")}\n`);
   if (outcomes.length) {
     const parts = [`${counts.ok} ok`, `${counts.partial} partial`, `${counts.failed} failed`];
     if (report.interrupted) parts.push(`${counts.interrupted} interrupted`);

@@ -57,6 +57,10 @@ export const RULES = {
     "version-bump",
     "a change to a benchmark's images or metrics that does not bump its version, or a version that goes down",
   ],
+  FE229: [
+    "placeholder",
+    "a value fedeval init leaves for people to replace: the example login or an example image digest",
+  ],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
   FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],

@@ -17,11 +17,13 @@
  * (from git history) — then by model id and dataset id.
  */
 
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
-import type { ContainerReference } from "../governance/types.ts";
+import type { ContainerReference, Dataset, Model } from "../governance/types.ts";
 import type { OutboxEntry } from "../results/outbox.ts";
 import { staleness, type TripleInputs } from "../results/staleness.ts";
 import { readLocalDataset } from "./prepare.ts";
@@ -55,11 +57,24 @@ export interface BlockedDataset {
   reason: string;
 }
 
+/** A model or one of the site's datasets that does not run yet because it is not approved. */
+export interface PendingAssociation {
+  benchmark: string;
+  kind: "model" | "dataset";
+  id: string;
+  /** Its status in the repository; `unregistered` for a dataset prepared here that the repository lacks. */
+  status: "proposed" | "suspended" | "withdrawn" | "unregistered";
+  /** What it waits for, or what to do. */
+  reason: string;
+}
+
 export interface Plan {
   site: string;
   triples: PlannedTriple[];
   waiting: WaitingTriple[];
   blocked: BlockedDataset[];
+  /** Models and datasets that would add triples once approved (or registered). */
+  pending: PendingAssociation[];
   /** Triples whose result in the repository is current. */
   current: number;
   /** Notes about the order (e.g. fifo without git history). */
@@ -84,7 +99,7 @@ export async function planSite(req: PlanRequest): Promise<Plan> {
   if (req.benchmark !== undefined && !index.benchmarks.get(req.benchmark)?.benchmark) {
     throw new UserError(`no benchmark "${req.benchmark}" in the governance repository`);
   }
-  const plan: Plan = { site, triples: [], waiting: [], blocked: [], current: 0, notes: [] };
+  const plan: Plan = { site, triples: [], waiting: [], blocked: [], pending: [], current: 0, notes: [] };
   const folders = [...index.benchmarks.values()]
     .filter((f) => f.benchmark && (req.benchmark === undefined || f.id === req.benchmark))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -95,13 +110,17 @@ export async function planSite(req: PlanRequest): Promise<Plan> {
 async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Plan): Promise<void> {
   const benchmark = folder.benchmark?.data;
   if (!benchmark) return;
-  const models = [...folder.models.values()]
+  const allModels = [...folder.models.values()]
     .map((e) => e.data)
-    .filter((m) => m.status === "approved" && (req.model === undefined || m.id === req.model));
-  const datasets = [...folder.datasets.values()]
-    .map((e) => e.data)
-    .filter((d) => d.site === req.site && d.status === "approved")
+    .filter((m) => req.model === undefined || m.id === req.model)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const models = allModels.filter((m) => m.status === "approved");
+  const siteDatasets = [...folder.datasets.values()]
+    .map((e) => e.data)
+    .filter((d) => d.site === req.site)
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const datasets = siteDatasets.filter((d) => d.status === "approved");
+  await listPending(req, folder.id, allModels, siteDatasets, plan);
   if (!models.length || !datasets.length) return;
 
   const order = await modelOrder(req, folder, plan);
@@ -157,6 +176,43 @@ async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Pl
         });
       else plan.triples.push({ ...ids, reasons, inputs });
     }
+  }
+}
+
+const WAITS_FOR = {
+  proposed: "waits for the committee's approval (status: proposed; approving is merging it as approved)",
+  suspended: "suspended by the committee: no new results",
+  withdrawn: "withdrawn: no new results",
+} as const;
+
+/** Models and the site's datasets that are not approved, and datasets prepared here but never registered. */
+async function listPending(
+  req: PlanRequest,
+  benchmark: string,
+  models: Model[],
+  datasets: Dataset[],
+  plan: Plan,
+): Promise<void> {
+  for (const [kind, list] of [
+    ["model", models],
+    ["dataset", datasets],
+  ] as const) {
+    for (const { id, status } of list) {
+      if (status !== "approved")
+        plan.pending.push({ benchmark, kind, id, status, reason: WAITS_FOR[status] });
+    }
+  }
+  const registered = new Set(datasets.map((d) => d.id));
+  const prepared = await readdir(join(req.workspace.datasets, benchmark)).catch(() => [] as string[]);
+  for (const id of prepared.sort()) {
+    if (registered.has(id) || !(await readLocalDataset(req.workspace, benchmark, id))) continue;
+    plan.pending.push({
+      benchmark,
+      kind: "dataset",
+      id,
+      status: "unregistered",
+      reason: `prepared here but not in the governance repository: propose it with \`fedeval dataset register --benchmark ${benchmark} --site ${req.site} --name ${id}\`, or pull the clone if its pull request was merged`,
+    });
   }
 }
 

@@ -23,6 +23,7 @@ import type {
 import { metricDisagreement } from "../results/metric-agreement.ts";
 import { poolingOf } from "../results/pooling.ts";
 import { checkResultSignature } from "../results/signature.ts";
+import { checkPlaceholders } from "./placeholders.ts";
 
 export interface CrossFileOptions {
   /** Files a change touches (`--changed-since`): history rules are errors in these, warnings elsewhere. */
@@ -97,6 +98,7 @@ export function checkCrossFile(index: GovernanceIndex, options: CrossFileOptions
     for (const dataset of folder.datasets.values()) checkDataset(r, index, folder, benchmark, dataset);
     for (const result of folder.results.values()) checkResult(r, index, folder, benchmark, result);
   }
+  r.diagnostics.push(...checkPlaceholders(index));
   return r.diagnostics;
 }
 

@@ -208,11 +208,22 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     .description("list the (benchmark, model, dataset) triples this site should run")
     .requiredOption("--site <id>", "your site")
     .option("--root <dir>", "governance repository", ".")
+    .option("--fetch", "fetch the governance clone's remote and fast-forward it first")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const { planCommand } = await import("../commands/plan.ts");
       exit(
-        await planCommand({ site: opts.site, root: opts.root, json: opts.json, cwd: process.cwd(), env }, io),
+        await planCommand(
+          {
+            site: opts.site,
+            root: opts.root,
+            json: opts.json,
+            remote: opts.fetch ? "fetch" : "check",
+            cwd: process.cwd(),
+            env,
+          },
+          io,
+        ),
       );
     });
 
@@ -225,6 +236,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--benchmark <id>", "only this benchmark")
       .option("--model <id>", "only this model")
       .option("--ignore-model-errors", "keep a partial result (metrics null, model-error) when a model fails")
+      .option("--fetch", "fetch the governance clone's remote and fast-forward it first")
       .option(
         "--parallel <n>",
         "run up to n triples at once (with --gpus device=A,B,...: each on its own GPUs)",
@@ -246,6 +258,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             model: opts.model,
             ignoreModelErrors: opts.ignoreModelErrors,
             parallel: opts.parallel,
+            remote: opts.fetch ? "fetch" : "check",
             ...settings,
             cwd: process.cwd(),
             env,

@@ -12,7 +12,7 @@ import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { makeTree } from "../helpers/governance-tree.ts";
 
 describe("fedeval init", () => {
-  it("scaffolds a governance repository that validates", async () => {
+  it("scaffolds a governance repository that validates, with a warning at each placeholder left to replace", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), "fedeval-init-")), "gov");
     const io = bufferIO();
     assert.equal(await initCommand({ dir, benchmark: "lung-nodules", site: "st-olaf" }, io), 0);
@@ -29,7 +29,41 @@ describe("fedeval init", () => {
       assert.match(created, new RegExp(`created ${f.replace(/[.]/g, "\\.")}\\n`));
     }
     const report = await validateRepository({ root: dir });
-    assert.deepEqual(report.diagnostics, []);
+    assert.equal(report.valid, true);
+    // valid, but not configured: the example login and the example digests are each a warning
+    assert.deepEqual(
+      report.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.rule}`),
+      [
+        "benchmarks/lung-nodules/benchmark.yaml:9:13 warning FE229",
+        "benchmarks/lung-nodules/benchmark.yaml:12:24 warning FE229",
+        "benchmarks/lung-nodules/benchmark.yaml:13:28 warning FE229",
+        "benchmarks/lung-nodules/benchmark.yaml:14:22 warning FE229",
+        "sites/st-olaf.yaml:6:10 warning FE229",
+      ],
+    );
+    assert.match(
+      report.diagnostics[0]?.message ?? "",
+      /^"your-github-login" is the example login fedeval init writes: put a real GitHub login/,
+    );
+    assert.match(
+      report.diagnostics[1]?.message ?? "",
+      /sha256:0{63}1 is an example digest fedeval init writes: pin the image's real digest/,
+    );
+    // replaced, the warnings go
+    for (const file of ["sites/st-olaf.yaml", "benchmarks/lung-nodules/benchmark.yaml"]) {
+      let n = 0;
+      const text = (await readFile(join(dir, file), "utf8"))
+        .replaceAll("your-github-login", "olaf-radiology")
+        .replace(/sha256:0{63}\d/g, () => `sha256:${String(++n).repeat(64)}`);
+      await writeFile(join(dir, file), text);
+    }
+    // the owners changed: CODEOWNERS follows once regenerated (FE403 until then)
+    assert.deepEqual(
+      (await validateRepository({ root: dir })).diagnostics.map((d) => d.rule),
+      ["FE403"],
+    );
+    assert.equal(await codeownersCommand({ root: dir, check: false }, bufferIO()), 0);
+    assert.deepEqual((await validateRepository({ root: dir })).diagnostics, []);
     // the schema line of each file, and of each file fedeval writes later, finds its schema in the repository
     const files: [string, string, string][] = [
       ["site", "sites/st-olaf.yaml", await readFile(join(dir, "sites/st-olaf.yaml"), "utf8")],
@@ -49,7 +83,7 @@ describe("fedeval init", () => {
     }
     assert.match(
       await readFile(join(dir, ".github/CODEOWNERS"), "utf8"),
-      /^\/benchmarks\/lung-nodules\/ @your-github-login$/m,
+      /^\/benchmarks\/lung-nodules\/ @olaf-radiology$/m,
     );
   });
 

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { type SiteWorkspace, workspace } from "../../src/base/workspace.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { outboxListCommand } from "../../src/commands/outbox-list.ts";
-import { planCommand } from "../../src/commands/plan.ts";
+import { planCommand, renderPlan } from "../../src/commands/plan.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
 import { governanceFileText } from "../../src/governance/governance-file.ts";
 import { loadGovernance } from "../../src/governance/loader.ts";
@@ -188,6 +188,48 @@ describe("plan", () => {
     );
     await assert.rejects(plan({ benchmark: "nope" }), /no benchmark "nope"/);
     await assert.rejects(plan({ site: "nowhere" }), /site "nowhere" is not in the governance repository/);
+  });
+
+  test("says why something is not in the plan: a proposed or suspended model, the site's proposed dataset, a dataset prepared here but never registered", async () => {
+    const later: Dataset = { ...DATASET, id: "north-general-2027q1" };
+    const unregistered: Dataset = { ...DATASET, id: "north-general-2027q2" };
+    const { plan } = await setup(
+      (files) => {
+        withoutResults(files);
+        const suspend = `${b}/models/shortcut-cnn.yaml`;
+        files.set(suspend, (files.get(suspend) as string).replace("status: approved", "status: suspended"));
+        const propose = `${b}/models/reference-logistic.yaml`;
+        files.set(propose, (files.get(propose) as string).replace("status: approved", "status: proposed"));
+        const { approved_by: _a, ...proposed } = { ...later, status: "proposed" as const };
+        files.set(`${b}/datasets/${later.id}.yaml`, governanceFileText("dataset", proposed));
+      },
+      { prepared: [DATASET, later, unregistered] },
+    );
+    const p = await plan();
+    assert.deepEqual(
+      p.pending.map((x) => `${x.kind} ${x.id} ${x.status}`),
+      [
+        "model reference-logistic proposed",
+        "model shortcut-cnn suspended",
+        "dataset north-general-2027q1 proposed",
+        "dataset north-general-2027q2 unregistered",
+      ],
+    );
+    assert.deepEqual(summary(p.triples), ["effusion-net-v2 north-general-2026q4: no result"]);
+    const text = renderPlan(p);
+    assert.match(
+      text,
+      /^not approved yet, so not in the plan \(4\):\n {2}pleural-effusion-demo {2}model reference-logistic: waits for the committee's approval/m,
+    );
+    assert.match(
+      text,
+      /dataset north-general-2027q2: prepared here but not in the governance repository: propose it with `fedeval dataset register --benchmark pleural-effusion-demo --site north-general --name north-general-2027q2`/,
+    );
+    // --model filters what is pending too
+    assert.deepEqual(
+      (await plan({ model: "effusion-net-v2" })).pending.map((x) => x.id),
+      ["north-general-2027q1", "north-general-2027q2"],
+    );
   });
 
   test("a triple with an outbox entry for the same inputs waits there; an entry for old inputs does not count", async () => {

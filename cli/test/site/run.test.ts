@@ -194,7 +194,7 @@ describe("fedeval run", { skip }, () => {
     assert.equal(second.code, 0);
     assert.match(
       second.out,
-      /nothing to run \(3 waiting in the outbox or for a merge, 0 up to date, 0 datasets blocked\)/,
+      /nothing to run \(3 waiting in the outbox or for a merge, 0 up to date, 0 datasets blocked, 0 not approved yet\)/,
     );
 
     // outbox ls lists them without values; show prints the YAML to submit, which is the entry's result
