@@ -30,17 +30,16 @@ describe("fedeval init", () => {
     }
     const report = await validateRepository({ root: dir });
     assert.equal(report.valid, true);
-    // valid, but not configured: the example login and the example digests are each a warning
-    assert.deepEqual(
-      report.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.rule}`),
-      [
-        "benchmarks/lung-nodules/benchmark.yaml:9:13 warning FE229",
-        "benchmarks/lung-nodules/benchmark.yaml:12:24 warning FE229",
-        "benchmarks/lung-nodules/benchmark.yaml:13:28 warning FE229",
-        "benchmarks/lung-nodules/benchmark.yaml:14:22 warning FE229",
-        "sites/st-olaf.yaml:6:10 warning FE229",
-      ],
-    );
+    // valid, but not configured: the example login and the example digests are each a warning, at the value
+    const at = async (d: (typeof report.diagnostics)[number]) =>
+      `${d.file} ${d.severity} ${d.rule} ${(await readFile(join(dir, d.file), "utf8")).split("\n")[d.line - 1]?.slice(d.col - 1, d.col + 29)}`;
+    assert.deepEqual(await Promise.all(report.diagnostics.map(at)), [
+      "benchmarks/lung-nodules/benchmark.yaml warning FE229 your-github-login]",
+      'benchmarks/lung-nodules/benchmark.yaml warning FE229 "ghcr.io/example/prep@sha256:0',
+      'benchmarks/lung-nodules/benchmark.yaml warning FE229 "ghcr.io/example/reference@sha',
+      'benchmarks/lung-nodules/benchmark.yaml warning FE229 "ghcr.io/example/metrics@sha25',
+      "sites/st-olaf.yaml warning FE229 your-github-login]          # ",
+    ]);
     assert.match(
       report.diagnostics[0]?.message ?? "",
       /^"your-github-login" is the example login fedeval init writes: put a real GitHub login/,
