@@ -12,9 +12,10 @@
  * Local definitions go into a temporary copy of the benchmark folder (without its datasets and
  * results), as `fedeval model propose` would add them.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type Docker from "dockerode";
 import { UsageError, UserError } from "../base/errors.ts";
 import type { Logger } from "../base/logger.ts";
@@ -28,6 +29,7 @@ import { type CompatibilityReport, compatibilityTest } from "../site/compatibili
 import { createRunner, type LimitFlags, type RunnerKind, siteLimits } from "../site/runners.ts";
 import { loadSiteGovernance } from "../site/site-governance.ts";
 import { recordingRunner, type TaskRecord } from "../site/task-record.ts";
+import { hashDatasetTree } from "../site/tree-hash.ts";
 
 export type { TaskRecord } from "../site/task-record.ts";
 
@@ -44,6 +46,8 @@ export interface LocalContainer {
   /** The image, pinned (`sha256:<image id>` or `NAME@sha256:<digest>`); default: the definition's image. */
   image?: string;
   parameters?: string;
+  /** Its additional files: a tar or tar.gz archive, or a folder (mounted at `additional_files`). */
+  additionalFiles?: string;
 }
 
 /** The flags that name each role's local container, for messages. */
@@ -135,6 +139,7 @@ export async function testContainers(req: ContainerTestRequest): Promise<Contain
     workDir,
     raw,
     logger: req.logger,
+    env: req.env,
     signal: req.signal,
   });
   return {
@@ -213,7 +218,10 @@ async function withLocalContainers(
       await mkdir(join(target, "containers", id), { recursive: true });
       await writeFile(join(target, "containers", id, "parameters.yaml"), parameters);
     }
-    const ref = { image: given.image ?? definition.image, config };
+    const ref: ContainerReference = { image: given.image ?? definition.image, config };
+    if (given.additionalFiles !== undefined) {
+      ref.additional_files = await copyAdditionalFiles(resolve(cwd, given.additionalFiles), target, id);
+    }
     if (!PINNED.test(ref.image))
       throw new UserError(
         `${given.container}: image ${ref.image} is not pinned; pass ${flags.image} sha256:<image id> (\`docker inspect --format '{{.Id}}' IMAGE\`) or NAME@sha256:<digest>`,
@@ -243,4 +251,27 @@ async function withLocalContainers(
     );
   }
   return loaded.index;
+}
+
+/**
+ * Puts local additional files where a benchmark keeps small ones, `containers/<id>/additional_files`
+ * (a folder as it is, an archive under its own name), and declares them with the hash they have.
+ */
+async function copyAdditionalFiles(
+  source: string,
+  target: string,
+  id: string,
+): Promise<NonNullable<ContainerReference["additional_files"]>> {
+  const at = `containers/${id}/additional_files`;
+  const s = await stat(source).catch(() => {
+    throw new UserError(`${source}: no such file or folder (additional files)`);
+  });
+  if (s.isDirectory()) {
+    await cp(source, join(target, at), { recursive: true });
+    return { path: at, sha256: (await hashDatasetTree(join(target, at))).hash.split(":").pop() as string };
+  }
+  const bytes = await readFile(source);
+  await mkdir(join(target, at), { recursive: true });
+  await writeFile(join(target, at, basename(source)), bytes);
+  return { path: `${at}/${basename(source)}`, sha256: createHash("sha256").update(bytes).digest("hex") };
 }

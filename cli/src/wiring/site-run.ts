@@ -93,6 +93,7 @@ function localContainers(opts: {
   container?: string;
   image?: string;
   parameters?: string;
+  additionalFiles?: string;
   preparation?: string;
   preparationImage?: string;
   preparationParameters?: string;
@@ -108,8 +109,11 @@ function localContainers(opts: {
     }
     return { container, image, parameters };
   };
+  if (opts.additionalFiles !== undefined && opts.container === undefined)
+    throw new UsageError("--additional-files goes with --container");
+  const model = role(opts.container, opts.image, opts.parameters, ["--container", "--image", "--parameters"]);
   const local = {
-    model: role(opts.container, opts.image, opts.parameters, ["--container", "--image", "--parameters"]),
+    model: model && { ...model, additionalFiles: opts.additionalFiles },
     preparation: role(opts.preparation, opts.preparationImage, opts.preparationParameters, [
       "--preparation",
       "--preparation-image",
@@ -282,6 +286,10 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
       .option("--container <file>", "a model's container definition outside the repository")
       .option("--image <ref>", "its image, pinned (sha256:<image id> or NAME@sha256:<digest>)")
       .option("--parameters <file>", "its parameters file")
+      .option(
+        "--additional-files <path>",
+        "its additional files (weights): a tar or tar.gz archive, or a folder",
+      )
       .option("--preparation <file>", "a preparation container definition to use instead of the benchmark's")
       .option("--preparation-image <ref>", "its image, pinned")
       .option("--preparation-parameters <file>", "its parameters file")

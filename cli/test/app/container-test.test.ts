@@ -5,7 +5,7 @@
  * probe model that prints what it sees checks that report against the container's own view.
  */
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -35,6 +35,8 @@ for (const p of process.argv.slice(2)) {
   seen[p] = { type: statSync(p).isDirectory() ? "directory" : "file", writable };
 }
 seen.parameters = readFileSync("/mlcommons/volumes/parameters/parameters_file.yaml", "utf8");
+seen.weights = readFileSync("/mlcommons/volumes/additional_files/weights.txt", "utf8");
+seen.mode = process.env.PROBE_MODE ?? null;
 console.log("SAW " + JSON.stringify(seen));
 console.error("ProbeError: failing on purpose");
 process.exit(3);
@@ -48,12 +50,13 @@ const PROBE_CONFIG = (image: string) =>
       infer: {
         run_args: {
           command:
-            "node /app/probe.mjs /mlcommons/volumes/data /mlcommons/volumes/parameters/parameters_file.yaml /mlcommons/volumes/predictions",
+            "node /app/probe.mjs /mlcommons/volumes/data /mlcommons/volumes/parameters/parameters_file.yaml /mlcommons/volumes/additional_files /mlcommons/volumes/predictions",
           environment: { PROBE_MODE: "strict" },
         },
         input_volumes: {
           data_path: { mount_path: "/mlcommons/volumes/data", type: "directory" },
           parameters_file: { mount_path: "/mlcommons/volumes/parameters/parameters_file.yaml", type: "file" },
+          additional_files: { mount_path: "/mlcommons/volumes/additional_files", type: "directory" },
         },
         output_volumes: { output_path: { mount_path: "/mlcommons/volumes/predictions", type: "directory" } },
       },
@@ -182,6 +185,8 @@ describe("fedeval test", { skip }, () => {
     const dir = await mkdtemp(join(tmpdir(), "fedeval-vendor-"));
     await writeFile(join(dir, "container_config.yaml"), PROBE_CONFIG(probe));
     await writeFile(join(dir, "parameters.yaml"), "threshold: 0.25\n");
+    await mkdir(join(dir, "weights"));
+    await writeFile(join(dir, "weights", "weights.txt"), "w = 0.7\n");
     const io = bufferIO();
     const code = await testCommand(
       {
@@ -192,6 +197,7 @@ describe("fedeval test", { skip }, () => {
             container: join(dir, "container_config.yaml"),
             image: probe,
             parameters: join(dir, "parameters.yaml"),
+            additionalFiles: join(dir, "weights"),
           },
         },
         runner: "docker",
@@ -216,6 +222,7 @@ describe("fedeval test", { skip }, () => {
       assert.deepEqual(saw[m.containerPath], { type: m.type, writable: !m.readOnly }, m.name);
     }
     assert.equal(saw.parameters, "threshold: 0.25\n");
+    assert.equal(saw.weights, "w = 0.7\n", "the additional files, read-only at additional_files");
     assert.equal(infer.parameters, "threshold: 0.25\n");
     assert.deepEqual(infer.environment, { PROBE_MODE: "strict" });
     assert.equal(report.result.models[0].message, "model failed: task infer failed with exit code 3");
@@ -225,7 +232,13 @@ describe("fedeval test", { skip }, () => {
       {
         root,
         benchmark: BENCHMARK,
-        local: { model: { container: join(dir, "container_config.yaml"), image: probe } },
+        local: {
+          model: {
+            container: join(dir, "container_config.yaml"),
+            image: probe,
+            additionalFiles: join(dir, "weights"),
+          },
+        },
         runner: "docker",
         json: false,
         cwd,
