@@ -37,7 +37,7 @@ for (const p of process.argv.slice(2)) {
 seen.parameters = readFileSync("/mlcommons/volumes/parameters/parameters_file.yaml", "utf8");
 seen.weights = readFileSync("/mlcommons/volumes/additional_files/weights.txt", "utf8");
 seen.mode = process.env.PROBE_MODE ?? null;
-console.log("SAW " + JSON.stringify(seen));
+console.error("SAW " + JSON.stringify(seen)); // stderr, as the error after it: one stream keeps their order
 console.error("ProbeError: failing on purpose");
 process.exit(3);
 `;
