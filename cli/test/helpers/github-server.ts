@@ -12,9 +12,23 @@
  *
  * Faults are queued per method and path pattern: a status with headers and body, or a closed socket.
  * Also a CONNECT proxy that records what it tunnels to, for the proxy test.
+ *
+ * Every request and every answer is checked against GitHub's OpenAPI description
+ * (github-contract.ts). A request GitHub would not accept is answered 422 and recorded in
+ * `violations`, as is an answer of this server that GitHub's contract does not allow; `close()`
+ * fails while any is recorded, so a test that drifts from GitHub fails. Answers are GitHub's own
+ * examples from the description with this server's values in them. Injected faults and the
+ * statuses GitHub may give any request (bad credentials, rate limits, server errors) are not
+ * checked against the operation.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
+import { githubContract, githubExample } from "./github-contract.ts";
+
+const DOCS = "https://docs.github.com/rest";
+
+/** Statuses GitHub may answer any operation with: bad credentials, rate limits, server errors. */
+const ANY_OPERATION = new Set([401, 403, 429, 500, 502, 503, 504]);
 
 export type Fault = { status: number; headers?: Record<string, string>; body?: unknown } | { close: true };
 
@@ -42,6 +56,8 @@ export interface FakeGitHub {
   token: string;
   pulls: Pull[];
   requests: RecordedRequest[];
+  /** Requests and answers outside GitHub's published contract. */
+  violations: string[];
   /** Answers the next `times` requests matching `method` and `path` with `fault`. */
   fail(method: string, path: RegExp, fault: Fault, times?: number): void;
   close(): Promise<void>;
@@ -80,21 +96,33 @@ export async function startFakeGitHub(
   const token = opts.token ?? "test-token";
   const pulls: Pull[] = [];
   const requests: RecordedRequest[] = [];
+  const violations: string[] = [];
+  const contract = githubContract();
   const faults: { method: string; path: RegExp; fault: Fault; left: number }[] = [];
-  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
     res.end(JSON.stringify(body));
   };
-  const pullJson = (p: Pull) => ({
-    number: p.number,
-    html_url: `https://github.example/${owner}/${repo}/pull/${p.number}`,
-    title: p.title,
-    body: p.body,
-    state: p.state,
-    head: { ref: p.head, label: `${owner}:${p.head}` },
-    base: { ref: p.base },
-    labels: p.labels.map((name) => ({ name })),
-  });
+  const label = (name: string) => ({ ...githubExample<Record<string, unknown>[]>("label-items")[0], name });
+  const pullJson = <T extends Record<string, unknown>>(p: Pull, example: T) => {
+    const shape = example as T & { head: Record<string, unknown>; base: Record<string, unknown> };
+    return {
+      ...shape,
+      number: p.number,
+      url: `https://api.github.example/repos/${owner}/${repo}/pulls/${p.number}`,
+      html_url: `https://github.example/${owner}/${repo}/pull/${p.number}`,
+      title: p.title,
+      body: p.body,
+      state: p.state,
+      head: { ...shape.head, ref: p.head, label: `${owner}:${p.head}` },
+      base: { ...shape.base, ref: p.base },
+      labels: p.labels.map(label),
+      // fedeval asks for no reviewers (GitHub's example lists teams without their required `type`)
+      requested_reviewers: [],
+      requested_teams: [],
+    };
+  };
+  const pullRequest = (p: Pull) => pullJson(p, githubExample("pull-request"));
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -105,6 +133,18 @@ export async function startFakeGitHub(
       return;
     }
     const body = await readBody(req).catch(() => undefined);
+    const refused = contract.request(method, url, body);
+    violations.push(...refused);
+    /** Answers, checking the answer against the contract unless GitHub may give it to any request. */
+    const json = (
+      res: ServerResponse,
+      status: number,
+      answer: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      if (!ANY_OPERATION.has(status)) violations.push(...contract.response(method, url, status, answer));
+      send(res, status, answer, headers);
+    };
     requests.push({
       method,
       path: `${url.pathname}${url.search}`,
@@ -119,7 +159,7 @@ export async function startFakeGitHub(
         req.socket.destroy();
         return;
       }
-      json(
+      send(
         res,
         fault.fault.status,
         fault.fault.body ?? { message: `injected ${fault.fault.status}` },
@@ -127,17 +167,27 @@ export async function startFakeGitHub(
       );
       return;
     }
-    if (req.headers.authorization !== `token ${token}`) return json(res, 401, { message: "Bad credentials" });
+    if (refused.length)
+      return send(res, 422, { message: "Validation Failed", errors: refused, documentation_url: DOCS });
+    if (req.headers.authorization !== `token ${token}`)
+      return json(res, 401, { message: "Bad credentials", documentation_url: DOCS });
     const base = `/repos/${owner}/${repo}`;
     const membership = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(url.pathname);
     if (method === "GET" && membership) {
       const [, org, team, user] = membership as unknown as [string, string, string, string];
       return opts.teams?.[`${org}/${team}`]?.includes(user)
-        ? json(res, 200, { state: "active", role: "member" })
-        : json(res, 404, { message: "Not Found" });
+        ? json(res, 200, {
+            ...githubExample("team-membership-response-if-user-is-a-team-maintainer"),
+            state: "active",
+            role: "member",
+          })
+        : json(res, 404, { message: "Not Found", documentation_url: DOCS });
     }
     if (method === "GET" && url.pathname === "/user")
-      return json(res, 200, { login: opts.login ?? "test-user" });
+      return json(res, 200, {
+        ...githubExample("private-user-response-with-public-and-private-profile-information"),
+        login: opts.login ?? "test-user",
+      });
     if (url.pathname === `${base}/pulls`) {
       if (method === "GET") {
         const head = url.searchParams.get("head");
@@ -147,7 +197,9 @@ export async function startFakeGitHub(
           200,
           pulls
             .filter((p) => (!head || `${owner}:${p.head}` === head) && (state === "all" || p.state === state))
-            .map(pullJson),
+            .map((p) =>
+              pullJson(p, githubExample<Record<string, unknown>[]>("pull-request-simple-items")[0] ?? {}),
+            ),
         );
       }
       if (method === "POST") {
@@ -155,6 +207,7 @@ export async function startFakeGitHub(
         if (pulls.some((p) => p.head === b.head && p.state === "open")) {
           return json(res, 422, {
             message: "Validation Failed",
+            documentation_url: DOCS,
             errors: [
               {
                 resource: "PullRequest",
@@ -175,7 +228,7 @@ export async function startFakeGitHub(
           comments: [],
         };
         pulls.push(p);
-        return json(res, 201, pullJson(p));
+        return json(res, 201, pullRequest(p));
       }
     }
     const pull = /^\/repos\/[^/]+\/[^/]+\/(?:pulls|issues)\/(\d+)(\/labels|\/comments)?$/.exec(url.pathname);
@@ -183,22 +236,22 @@ export async function startFakeGitHub(
     if (pull && p) {
       if (method === "PATCH" && !pull[2]) {
         Object.assign(p, body as Partial<Pull>);
-        return json(res, 200, pullJson(p));
+        return json(res, 200, pullRequest(p));
       }
       if (method === "POST" && pull[2] === "/labels") {
         for (const l of (body as { labels: string[] }).labels) if (!p.labels.includes(l)) p.labels.push(l);
-        return json(
-          res,
-          200,
-          p.labels.map((name) => ({ name })),
-        );
+        return json(res, 200, p.labels.map(label));
       }
       if (method === "POST" && pull[2] === "/comments") {
         p.comments.push((body as { body: string }).body);
-        return json(res, 201, { id: p.comments.length, body: (body as { body: string }).body });
+        return json(res, 201, {
+          ...githubExample("issue-comment"),
+          id: p.comments.length,
+          body: (body as { body: string }).body,
+        });
       }
     }
-    json(res, 404, { message: "Not Found" });
+    json(res, 404, { message: "Not Found", documentation_url: DOCS });
   });
   const port = await listen(server);
   return {
@@ -206,10 +259,17 @@ export async function startFakeGitHub(
     token,
     pulls,
     requests,
+    violations,
     fail(method, path, fault, times = 1) {
       faults.push({ method, path, fault, left: times });
     },
-    close: () => stop(server),
+    close: async () => {
+      await stop(server);
+      if (violations.length)
+        throw new Error(
+          `outside GitHub's REST contract:\n${[...new Set(violations)].map((v) => `  ${v}`).join("\n")}`,
+        );
+    },
   };
 }
 
