@@ -6,11 +6,12 @@
  */
 import type { BenchmarkCompatibility } from "../../cli/src/app/compatibility.ts";
 import type { ChangedEntity, GovernanceIndex, ValidateReport } from "../../cli/src/app/validate.ts";
+import { printable } from "../../cli/src/base/printable.ts";
 import type { PullRequest } from "./pull-request.ts";
 
 /** Text safe in a Markdown table cell: no HTML, links, emphasis, pipes or line breaks. */
 export function cell(text: string): string {
-  return text.replace(/[\\`*_[\]<>&|~!]/g, "\\$&").replace(/\s*[\r\n]+\s*/g, " ");
+  return printable(text.replace(/[\\`*_[\]<>&|~!]/g, "\\$&").replace(/\s*[\r\n]+\s*/g, " "));
 }
 
 export function plural(n: number, word: string): string {

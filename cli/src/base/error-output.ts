@@ -4,6 +4,7 @@
  * action: a failed step).
  */
 import { ExternalError, UserError } from "./errors.ts";
+import { printable } from "./printable.ts";
 import { FEDEVAL_VERSION } from "./version.ts";
 
 /** An error as the user sees it. */
@@ -20,9 +21,11 @@ export interface ErrorOutput {
 
 /** What `e`, thrown out of a command or an action mode, shows the user. */
 export function errorOutput(e: unknown): ErrorOutput {
-  if (e instanceof UserError) return { exitCode: e.exitCode, message: e.message, internal: false };
+  // one line each, whatever a file name or value quoted in them holds
+  if (e instanceof UserError) return { exitCode: e.exitCode, message: printable(e.message), internal: false };
   if (e instanceof ExternalError) {
-    return { exitCode: 2, message: e.message, ...(e.hint ? { hint: e.hint } : {}), internal: false };
+    const hint = e.hint ? { hint: printable(e.hint) } : {};
+    return { exitCode: 2, message: printable(e.message), ...hint, internal: false };
   }
   return {
     exitCode: 70,

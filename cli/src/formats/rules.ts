@@ -12,6 +12,12 @@ export const RULES = {
   FE006: ["symlink", "a symbolic link"],
   FE007: ["file-too-large", "a file above the size limit"],
   FE008: ["not-utf8", "a file that is not UTF-8"],
+  FE009: [
+    "control-character",
+    "a control character, Unicode line separator or bidirectional control in a file",
+  ],
+  FE010: ["too-complex", "a file that takes longer than the time budget to read"],
+  FE011: ["too-many-keys", "a mapping with more keys than allowed"],
   FE100: ["schema", "the file does not match its JSON Schema"],
   FE102: ["id-mismatch", "the id in the file differs from its path"],
   FE201: ["unknown-model", "a result for a model the benchmark does not have"],

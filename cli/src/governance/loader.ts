@@ -3,10 +3,10 @@
  * guards of yaml-source.ts, checks each against its JSON Schema and its path, and builds an index
  * of the entities that passed. Problems come back as diagnostics; nothing here throws on bad input.
  */
-import { readdir, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Diagnostic } from "../base/diagnostics.ts";
-import { UsageError } from "../base/errors.ts";
+import { ExternalError, UsageError } from "../base/errors.ts";
 import { parseContainerDefinition } from "../containers/definition.ts";
 import type { ContainerDefinition } from "../containers/types.ts";
 import { validateSchema } from "../formats/schema-registry.ts";
@@ -50,7 +50,10 @@ export interface GovernanceIndex {
   benchmarks: Map<string, BenchmarkFolder>;
   /** Every file seen under the governance folders, relative paths, sorted. */
   files: string[];
-  /** Files that exist but did not load (already reported); references to them are not reported again. */
+  /**
+   * Files that exist but did not load (already reported); references to them are not reported
+   * again. `sites` when that is not a folder (no site loads).
+   */
   broken: Set<string>;
 }
 
@@ -69,10 +72,14 @@ export async function loadGovernance(root: string): Promise<LoadResult> {
   const files: string[] = [];
   let foundFolder = false;
   for (const folder of GOVERNANCE_FOLDERS) {
-    const st = await stat(join(root, folder)).catch(() => undefined);
+    const st = await lstat(join(root, folder)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return undefined;
+      throw unreadable(folder, e);
+    });
     if (!st) continue;
     foundFolder = true;
-    await walk(root, folder, files, diagnostics);
+    if (st.isDirectory()) await walk(root, folder, files, diagnostics);
+    else diagnostics.push(notAFile(folder, st.isSymbolicLink() ? "a symbolic link" : "a file"));
   }
   if (!foundFolder) {
     throw new UsageError(
@@ -80,7 +87,8 @@ export async function loadGovernance(root: string): Promise<LoadResult> {
     );
   }
   files.sort();
-  const index: GovernanceIndex = { root, sites: new Map(), benchmarks: new Map(), files, broken: new Set() };
+  const broken = new Set(diagnostics.filter((d) => d.file === "sites").map((d) => d.file));
+  const index: GovernanceIndex = { root, sites: new Map(), benchmarks: new Map(), files, broken };
   const work = files.map((file) => ({ file, where: classifyPath(file) }));
   let next = 0;
   const worker = async () => {
@@ -97,8 +105,31 @@ export async function loadGovernance(root: string): Promise<LoadResult> {
   return { index, diagnostics };
 }
 
+/** `sites` or `benchmarks` that is not a folder. */
+function notAFile(folder: string, what: string): Diagnostic {
+  return diagnosticAt(
+    { file: folder },
+    undefined,
+    "FE001",
+    "unknown-file",
+    `${folder} is ${what}; a governance repository has a ${folder}/ folder`,
+  );
+}
+
+/** A file or folder this user may not read: the machine's problem, not the repository's. */
+export function unreadable(rel: string, e: NodeJS.ErrnoException): ExternalError {
+  const why = e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : (e.code ?? e.message);
+  return new ExternalError(
+    `${rel}: cannot read it (${why})`,
+    "give the user running fedeval read access to the whole governance repository (e.g. `chmod -R u+rX`), or run fedeval as its owner",
+    { cause: e },
+  );
+}
+
 async function walk(root: string, rel: string, files: string[], diagnostics: Diagnostic[]): Promise<void> {
-  const entries = await readdir(join(root, rel), { withFileTypes: true });
+  const entries = await readdir(join(root, rel), { withFileTypes: true }).catch((e) => {
+    throw unreadable(rel, e);
+  });
   for (const e of entries) {
     const path = `${rel}/${e.name}`;
     if (e.isSymbolicLink()) {
@@ -142,8 +173,10 @@ async function loadFile(
   if (where.kind === "unknown") {
     return [diagnosticAt({ file }, undefined, "FE001", "unknown-file", `unexpected file: ${where.reason}`)];
   }
-  const read = await readSourceFile(join(root, file), file);
-  if (!read.text) return read.diagnostics;
+  const read = await readSourceFile(join(root, file), file).catch((e) => {
+    throw unreadable(file, e);
+  });
+  if (read.text === undefined) return read.diagnostics;
   const parsed = parseYaml(read.text, file);
   if (!parsed.source) return parsed.diagnostics;
   const source = parsed.source;

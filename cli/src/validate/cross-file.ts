@@ -230,7 +230,8 @@ function checkDataset(
 ): void {
   const d = entry.data;
   const b = benchmark.data;
-  if (!index.sites.has(d.site) && !index.broken.has(paths.site(d.site))) {
+  const siteBroken = index.broken.has(paths.site(d.site)) || index.broken.has("sites");
+  if (!index.sites.has(d.site) && !siteBroken) {
     r.at(entry, ["site"], "FE203", `site "${d.site}" is not registered (no sites/${d.site}.yaml)`);
   }
   if (d.prepared_with !== b.containers.preparation.image) {

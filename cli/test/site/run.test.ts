@@ -51,6 +51,15 @@ const PROGRAMS = {
   failingModel: `process.stderr.write("Error: weights corrupt, last case patient-0042\\n"); process.exit(1);`,
   slowModel: SLOW_MODEL,
   failingEvaluator: `process.stderr.write("Error: cannot read predictions\\n"); process.exit(2);`,
+  // old-Mac line ends, a comment first (the yaml package alone reads the whole file as that comment)
+  crOnlyEvaluator: `import { writeFileSync } from "node:fs";
+const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
+writeFileSync(out, "# written on an old Mac\\rn: 900\\rmetrics:\\r  auc: {value: 0.8123}\\r");`,
+  // 40,000 keys: a duplicate-key check that compares each key with every other takes minutes
+  manyKeysEvaluator: `import { writeFileSync } from "node:fs";
+const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
+const keys = Array.from({ length: 40000 }, (_, i) => "k" + i + ": " + i).join("\\n");
+writeFileSync(out, "n: 900\\nmetrics:\\n  auc: {value: 0.8123}\\n" + keys + "\\n");`,
   smugglingEvaluator: `import { writeFileSync } from "node:fs";
 const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
 writeFileSync(out, [
@@ -96,6 +105,12 @@ describe("fedeval run", { skip }, () => {
   const world = (edit?: (files: Map<string, string>) => void) => siteWorld(images, prepared, edit);
   const withEvaluator = (image: string) => (files: Map<string, string>) => {
     onlyModels(["reference-logistic"])(files);
+    const benchmark = files.get(`${b}/benchmark.yaml`) as string;
+    files.set(`${b}/benchmark.yaml`, benchmark.replace(images.evaluator, image));
+    files.set(`${b}/containers/evaluator.yaml`, containerConfig(image, "evaluator"));
+  };
+
+  const allModelsWithEvaluator = (image: string) => (files: Map<string, string>) => {
     const benchmark = files.get(`${b}/benchmark.yaml`) as string;
     files.set(`${b}/benchmark.yaml`, benchmark.replace(images.evaluator, image));
     files.set(`${b}/containers/evaluator.yaml`, containerConfig(image, "evaluator"));
@@ -369,6 +384,35 @@ describe("fedeval run", { skip }, () => {
       out,
       /failed {2}\S+ \/ reference-logistic on north-2026: evaluator failed: task evaluate failed with exit code 2/,
     );
+    assert.deepEqual(await new Outbox(w.site.outbox).list(), []);
+  });
+
+  test("results.yaml with CR-only line ends starting with a comment is read as lines", async () => {
+    const w = await world(allModelsWithEvaluator(bad.crOnlyEvaluator));
+    const { code, out, err } = await run(w);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /3 triples: 3 ok, 0 partial, 0 failed/);
+    const entries = await new Outbox(w.site.outbox).list();
+    assert.deepEqual(
+      entries.map((e) => e.result.metrics.auc),
+      entries.map(() => ({ value: 0.8123 })),
+    );
+  });
+
+  test("a results.yaml with 40,000 keys fails its triple in one line, and every other triple still runs (never exit 70)", async () => {
+    const w = await world(allModelsWithEvaluator(bad.manyKeysEvaluator));
+    const { code, out, err } = await run(w);
+    assert.equal(code, 1, out + err);
+    const failed = out.split("\n").filter((l) => /^\[\d\/3\] failed /.test(l));
+    assert.equal(failed.length, 3, out);
+    for (const line of failed) {
+      // refused by the bound on keys, or by the time budget on a machine too busy to read it in 5 s
+      assert.match(
+        line,
+        /: evaluator output refused: results\.yaml is not valid YAML \((too-many-keys|too-complex)\)/,
+      );
+    }
+    assert.match(out, /3 triples: 0 ok, 0 partial, 3 failed/);
     assert.deepEqual(await new Outbox(w.site.outbox).list(), []);
   });
 
