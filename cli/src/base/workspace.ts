@@ -14,6 +14,7 @@
  *       outbox/sent/, outbox/rejected/   entries kept after they left or were discarded
  *       runs/<run-id>/             logs and scratch folders of a run
  *       additional-files/<sha256>/ containers' additional files, extracted, by archive hash
+ *       images/                    image archives while they are loaded into the engine
  *     governance/<name>/           clones of governance repositories
  */
 import { homedir } from "node:os";
@@ -35,6 +36,7 @@ export interface SiteWorkspace {
   outbox: string;
   runs: string;
   additionalFiles: string;
+  imageArchives: string;
 }
 
 /** `FEDEVAL_HOME`, else `~/.fedeval`. `env` is injected so tests never touch the real home. */
@@ -54,6 +56,7 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
         outbox: join(root, "outbox"),
         runs: join(root, "runs"),
         additionalFiles: join(root, "additional-files"),
+        imageArchives: join(root, "images"),
       };
     },
     governance: (name) => join(home, "governance", name),

@@ -31,6 +31,7 @@ import {
   readSourceFile,
   type YamlSource,
 } from "../formats/yaml-source.ts";
+import { containerType } from "./container-types.ts";
 import type { ContainerDefinition, Mount, TaskInterface } from "./types.ts";
 
 /** Rules of container definitions (FE5xx, in validate/rules.ts). */
@@ -210,13 +211,8 @@ interface ContainerConfigFile {
 }
 
 function normalizeContainerConfig(file: ContainerConfigFile, check: Checker): ContainerDefinition {
-  if (file.container_type !== "DockerImage") {
-    check.error(
-      ["container_type"],
-      "FE508",
-      `container_type ${file.container_type} is not supported: fedeval runs registry images (DockerImage) pinned by digest`,
-    );
-  }
+  const refused = containerType(file.container_type).refused;
+  if (refused) check.error(["container_type"], "FE508", refused);
   const tasks: Record<string, TaskInterface> = {};
   for (const [name, t] of Object.entries(file.tasks)) {
     const volumes = (io: "input_volumes" | "output_volumes"): Mount[] =>
@@ -254,7 +250,7 @@ function normalizeContainerConfig(file: ContainerConfigFile, check: Checker): Co
     tasks[name] = task;
     checkMountPaths(check, name, t);
   }
-  return { format: "medperf-container-config", image: file.image, tasks };
+  return { format: "medperf-container-config", containerType: file.container_type, image: file.image, tasks };
 }
 
 /** MedPerf formats environment values with Python's `f"{val}"`. */
@@ -349,6 +345,7 @@ function normalizeMlcube(file: MlcubeFile, check: Checker): ContainerDefinition 
   const accelerators = file.platform?.accelerator_count;
   return {
     format: "mlcube",
+    containerType: "DockerImage",
     image: file.docker.image,
     ...(file.name !== undefined ? { name: file.name } : {}),
     ...(file.description !== undefined ? { description: file.description } : {}),

@@ -23,6 +23,7 @@
  * never left behind (removed after success, failure, timeout, abort or error), and Docker keeps
  * no log of it (`LogConfig: none`): stdout and stderr are streamed into the task log only.
  */
+import { createReadStream } from "node:fs";
 import { posix } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
@@ -105,6 +106,38 @@ export class DockerRunner implements ContainerRunner {
       throw new ImageRefusedError(`image ${ref} does not match its digest after the pull`, REPIN_HINT);
     }
     return { ref, id: info.Id, repoDigest, volumes: declaredVolumes(info) };
+  }
+
+  async loadArchive(path: string): Promise<string[]> {
+    const refuse = (err: unknown) =>
+      new ImageRefusedError(
+        `docker load refused ${path}: ${dockerMessage(err)}`,
+        "the archive is not a `docker save` archive",
+      );
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.loadImage(createReadStream(path), { quiet: true });
+    } catch (err) {
+      throw isConnectionError(err) ? engineError(err) : refuse(err);
+    }
+    const named: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(refuse(err)) : resolve()),
+        (event: { stream?: string; error?: string }) => {
+          if (event.error) reject(refuse(new Error(event.error)));
+          const m = /^Loaded image(?: ID)?: (\S+)/.exec(event.stream ?? "");
+          if (m) named.push(m[1] as string);
+        },
+      ),
+    );
+    const ids = [];
+    for (const name of named) {
+      const info = await this.inspectImage(name);
+      if (info) ids.push(info.Id);
+    }
+    return [...new Set(ids)];
   }
 
   private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {

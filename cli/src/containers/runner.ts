@@ -102,6 +102,8 @@ export interface ContainerRunner {
   /** Makes the image available (pulling it if needed) and checks it against its pin. */
   ensureImage(ref: ImageRef, onProgress?: (event: PullProgress) => void): Promise<ResolvedImage>;
   runTask(req: TaskRunRequest): Promise<TaskRunOutcome>;
+  /** Loads a `docker save` archive (`docker load`); returns the ids of the images it held. Docker only. */
+  loadArchive?(path: string): Promise<string[]>;
 }
 
 /** The image cannot be used (not pinned, missing, or not what its pin says). Nothing ran. */

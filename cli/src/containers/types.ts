@@ -54,6 +54,8 @@ export interface TaskInterface {
 
 export interface ContainerDefinition {
   format: "medperf-container-config" | "mlcube";
+  /** MedPerf's `container_type` (container-types.ts); an mlcube.yaml is a `DockerImage`. */
+  containerType: string;
   /** The image the definition names (often a tag; pinning happens in benchmark/model files). */
   image: string;
   name?: string;

@@ -67,6 +67,7 @@ export const RULES = {
     "placeholder",
     "a value fedeval init leaves for people to replace: the example login or an example image digest",
   ],
+  FE231: ["archive-hash", "a reference to a DockerArchive definition without archive_sha256"],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],
   FE303: ["revoked-key", "a signature by a key that was revoked (or not yet created) at approval time"],

@@ -39,6 +39,8 @@ export interface AdditionalFilesSource {
 export interface ContainerReference {
   image: string;
   config: string;
+  /** SHA-256 of the archive at a DockerArchive definition's `image` URL (MedPerf's `image_hash`). */
+  archive_sha256?: string;
   additional_files?: AdditionalFilesSource;
 }
 

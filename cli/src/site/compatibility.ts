@@ -27,9 +27,10 @@ import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, ContainerReference } from "../governance/types.ts";
 import type { Dropped } from "../results/build-result.ts";
 import { AdditionalFiles } from "./additional-files.ts";
+import { ContainerImages } from "./container-image.ts";
 import { evaluateModel } from "./container-task.ts";
 import { caseCount, type PreparationRun, runPreparation } from "./prepare.ts";
-import { pullProgress, type SiteLimits, siteLimits } from "./runners.ts";
+import { type SiteLimits, siteLimits } from "./runners.ts";
 import { hashDatasetTree, listDatasetFiles } from "./tree-hash.ts";
 
 /** A demo dataset is small: a download larger than this is refused. */
@@ -100,7 +101,12 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   await mkdir(prepared.data, { recursive: true });
   await mkdir(prepared.labels, { recursive: true });
   const containerLabels = { "fedeval.compatibility": req.benchmark };
-  const ensure = (ref: string) => req.runner.ensureImage(ref, pullProgress(req.logger, ref));
+  const images = new ContainerImages({
+    runner: req.runner,
+    downloads: join(req.workDir, "images"),
+    env: req.env ?? {},
+    logger: req.logger,
+  });
   const { containers } = benchmark;
   const additionalFiles = new AdditionalFiles({
     cache: join(req.workDir, "additional-files"),
@@ -118,7 +124,7 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
     limits,
     root: req.index.root,
     folder,
-    image: await ensure(containers.preparation.image),
+    image: await images.image(folder, containers.preparation, "the preparation"),
     additionalFiles: await files(
       containers.preparation,
       `the preparation (${paths.benchmark(req.benchmark)})`,
@@ -135,7 +141,7 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
   const cases = await caseCount(preparation.statistics, prepared.data);
   const evaluator = {
     ref: containers.evaluator,
-    image: await ensure(containers.evaluator.image),
+    image: await images.image(folder, containers.evaluator, "the evaluator"),
     additionalFiles: await files(containers.evaluator, `the evaluator (${paths.benchmark(req.benchmark)})`),
   };
 
@@ -156,7 +162,7 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
     });
     let image: Awaited<ReturnType<ContainerRunner["ensureImage"]>>;
     try {
-      image = await ensure(model.container.image);
+      image = await images.image(folder, model.container, `model ${id}`);
     } catch (e) {
       if (e instanceof ImageRefusedError) {
         models.push(failed(`model image refused: ${e.message}`));

@@ -36,6 +36,7 @@ import { paths, SLUG } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, ContainerReference, Dataset } from "../governance/types.ts";
 import { AdditionalFiles } from "./additional-files.ts";
+import { ContainerImages } from "./container-image.ts";
 import {
   containerTask,
   evaluateModel,
@@ -43,7 +44,7 @@ import {
   parametersFile,
   readContainerYaml,
 } from "./container-task.ts";
-import { pullProgress, type SiteLimits, taskLimits } from "./runners.ts";
+import { type SiteLimits, taskLimits } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
 import { type DatasetHash, hashDatasetTree, listDatasetFiles } from "./tree-hash.ts";
 
@@ -243,10 +244,15 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
 
   try {
     req.logger.info(`checking images of benchmark ${req.benchmark}`);
-    const ensure = (ref: string) => req.runner.ensureImage(ref, pullProgress(req.logger, ref));
-    const prepImage = await ensure(containers.preparation.image);
-    const modelImage = await ensure(containers.reference_model.image);
-    const evaluatorImage = await ensure(containers.evaluator.image);
+    const images = new ContainerImages({
+      runner: req.runner,
+      downloads: req.workspace.imageArchives,
+      env: req.env ?? {},
+      logger: req.logger,
+    });
+    const prepImage = await images.image(folder, containers.preparation, "the preparation");
+    const modelImage = await images.image(folder, containers.reference_model, "the reference model");
+    const evaluatorImage = await images.image(folder, containers.evaluator, "the evaluator");
     const additionalFiles = new AdditionalFiles({
       cache: req.workspace.additionalFiles,
       env: req.env ?? {},

@@ -41,11 +41,12 @@ import type { Benchmark, ContainerReference, Model, Result } from "../governance
 import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
 import { AdditionalFiles } from "./additional-files.ts";
+import { ContainerImages } from "./container-image.ts";
 import { type EvaluationRun, inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
 import { describeHardware, type Hardware } from "./hardware.ts";
 import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
 import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
-import { pullProgress, type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
+import { type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
 import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
@@ -144,7 +145,12 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       hardware: await (
         req.hardware ?? (() => describeHardware({ gpus: req.limits.limits.gpus !== undefined }))
       )(),
-      images: new Map(),
+      images: new ContainerImages({
+        runner: req.runner,
+        downloads: req.workspace.imageArchives,
+        env: req.env ?? {},
+        logger: req.logger,
+      }),
       hashes: new Map(),
       additionalFiles: new AdditionalFiles({
         cache: req.workspace.additionalFiles,
@@ -244,8 +250,8 @@ interface RunContext {
   governanceCommit: string;
   outbox: Outbox;
   hardware: Hardware;
-  /** Each image is checked once per run; a refusal is remembered as its message. */
-  images: Map<string, Promise<ResolvedImage | string>>;
+  /** Each image is checked (and an archive loaded) once per run. */
+  images: ContainerImages;
   /** Each dataset is hashed once per run. */
   hashes: Map<string, Promise<DatasetHash>>;
   additionalFiles: AdditionalFiles;
@@ -360,8 +366,8 @@ async function checkInputs(ctx: RunContext, task: TripleTask): Promise<CheckedIn
     });
   const [hash, modelImage, evaluatorImage, statistics, modelFiles, evaluatorFiles] = await settled([
     hashing,
-    image(ctx, triple.inputs.images.model),
-    image(ctx, triple.inputs.images.evaluator),
+    image(ctx, task.folder, task.model.container, `model ${triple.model}`),
+    image(ctx, task.folder, task.benchmark.containers.evaluator, "the evaluator"),
     readContainerYaml(local.paths.statistics, "statistics.yaml"),
     files(task.model.container, `model ${triple.model} (${paths.model(triple.benchmark, triple.model)})`),
     files(task.benchmark.containers.evaluator, `the evaluator (${paths.benchmark(triple.benchmark)})`),
@@ -544,16 +550,17 @@ async function settled<T extends readonly unknown[]>(
   };
 }
 
-async function image(ctx: RunContext, ref: string): Promise<ResolvedImage | string> {
-  let pending = ctx.images.get(ref);
-  if (!pending) {
-    pending = ctx.req.runner.ensureImage(ref, pullProgress(ctx.req.logger, ref)).catch((e: unknown) => {
-      if (e instanceof ImageRefusedError) return e.message;
-      throw e;
-    });
-    ctx.images.set(ref, pending);
-  }
-  return pending;
+/** The image, or why it is refused (the refusal fails the triple, not the run). */
+async function image(
+  ctx: RunContext,
+  folder: BenchmarkFolder,
+  ref: ContainerReference,
+  role: string,
+): Promise<ResolvedImage | string> {
+  return ctx.images.image(folder, ref, role).catch((e: unknown) => {
+    if (e instanceof ImageRefusedError) return e.message;
+    throw e;
+  });
 }
 
 async function addEntry(

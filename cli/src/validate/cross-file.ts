@@ -8,6 +8,7 @@
  * added in that state.
  */
 import type { Diagnostic } from "../base/diagnostics.ts";
+import { containerType } from "../containers/container-types.ts";
 import { type RuleId, ruleName } from "../formats/rules.ts";
 import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../formats/yaml-source.ts";
 import { paths } from "../governance/layout.ts";
@@ -117,6 +118,15 @@ function checkContainerReference(
   if (!container) {
     r.at(entry, [...at, "config"], "FE204", `container definition ${file} does not exist`);
     return;
+  }
+  const type = container.definition.containerType;
+  if (containerType(type).archive && !ref.archive_sha256) {
+    r.at(
+      entry,
+      at,
+      "FE231",
+      `${ref.config} is a ${type} (its image is an archive at a URL): declare archive_sha256, the archive's SHA-256`,
+    );
   }
   const missing = (ROLE_TASKS[role] ?? []).filter((t) => !container.definition.tasks[t]);
   if (missing.length) {

@@ -286,6 +286,12 @@ describe("invalid definitions", () => {
     ["wrong-mount-type.yaml", "FE506", 9, /output_path must be a file: fedeval mounts results\.yaml there/],
     ["mlcube-untyped-output.yaml", "FE507", 8, /output output_path needs a type/],
     ["encrypted-archive.yaml", "FE508", 1, /EncryptedDockerArchive is not supported/],
+    [
+      "singularity-file.yaml",
+      "FE508",
+      1,
+      /^SingularityFile cannot run here: fedeval runs containers through a Docker Engine API \(Docker or Podman\), not Singularity; fedeval runs DockerImage .* and DockerArchive/,
+    ],
     ["unbalanced-quote.yaml", "FE509", 6, /unbalanced quote/],
     ["mlcube-input-and-output.yaml", "FE510", 10, /data_path is both an input and an output of task prepare/],
     ["mlcube-no-parameters.yaml", "FE504", 4, /declare its parameters\.inputs or parameters\.outputs/],

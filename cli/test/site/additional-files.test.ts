@@ -29,6 +29,7 @@ import { AdditionalFiles } from "../../src/site/additional-files.ts";
 import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
+import { serve } from "../helpers/file-server.ts";
 import { BENCHMARK, containerConfig, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
 import { sha256, tarGz } from "../helpers/tar.ts";
 import {
@@ -49,34 +50,6 @@ const ARCHIVE = tarGz([
   { name: "weights/effusion-net-v2.json", content: WEIGHTS },
 ]);
 const SHA = sha256(ARCHIVE);
-
-/** A server on 127.0.0.1 answering each path with its body; counts requests by path. */
-async function serve(routes: Record<string, Buffer | ((res: ServerResponse) => void)>) {
-  const requests: string[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = req.url ?? "";
-    requests.push(req.url ?? "");
-    const route = routes[path];
-    if (typeof route === "function") return route(res);
-    if (!route) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    res.writeHead(200, { "Content-Length": String(route.length) }).end(route);
-  });
-  // as a proxy: a CONNECT tunnel to itself, whatever host was asked for
-  server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    requests.push(`CONNECT ${req.url}`);
-    const upstream = connect((server.address() as AddressInfo).port, "127.0.0.1", () => {
-      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => server.close() };
-}
 
 const at = (ref: ContainerReference, root = "/nonexistent") => ({
   root,
