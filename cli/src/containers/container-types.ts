@@ -8,7 +8,8 @@
  *   docker_runner.py `_download_docker_archive` and `_run_archive`). fedeval downloads it on the
  *   host, checks it against the reference's `archive_sha256` (MedPerf's `image_hash` of an
  *   archive), `docker load`s it, and runs the image id the reference pins, which it must hold.
- * - `EncryptedDockerArchive`: refused (not yet).
+ * - `EncryptedDockerArchive`: the same archive, GPG-encrypted (MedPerf's scripts/encrypt_container
+ *   and `_run_encrypted_archive`); a model's only, run where its owner granted the site the key.
  * - `SingularityFile`, `EncryptedSingularityFile`: refused; fedeval runs a Docker Engine API.
  */
 export interface ContainerType {
@@ -16,19 +17,19 @@ export interface ContainerType {
   refused?: string;
   /** The image comes from an archive at the `image` URL, loaded into the engine before it runs. */
   archive?: boolean;
+  /** The archive is GPG-encrypted; the key comes from a grant to the site. */
+  encrypted?: boolean;
 }
 
 const SUPPORTED =
-  "fedeval runs DockerImage (a registry image pinned by digest, or a local image pinned by id) and DockerArchive (a `docker save` archive by URL)";
+  "fedeval runs DockerImage (a registry image pinned by digest, or a local image pinned by id), DockerArchive (a `docker save` archive by URL) and EncryptedDockerArchive (the same, GPG-encrypted)";
 const NO_SINGULARITY =
   "fedeval runs containers through a Docker Engine API (Docker or Podman), not Singularity";
 
 export const CONTAINER_TYPES: Record<string, ContainerType> = {
   DockerImage: {},
   DockerArchive: { archive: true },
-  EncryptedDockerArchive: {
-    refused: `EncryptedDockerArchive is not supported yet: ${SUPPORTED}`,
-  },
+  EncryptedDockerArchive: { archive: true, encrypted: true },
   SingularityFile: {
     refused: `SingularityFile cannot run here: ${NO_SINGULARITY}; ${SUPPORTED}`,
   },

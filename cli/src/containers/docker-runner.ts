@@ -140,6 +140,14 @@ export class DockerRunner implements ContainerRunner {
     return [...new Set(ids)];
   }
 
+  async removeImage(id: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).remove({ force: true });
+    } catch (err) {
+      if (statusCode(err) !== 404) throw engineError(err);
+    }
+  }
+
   private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
     try {
       return await this.docker.getImage(ref).inspect();

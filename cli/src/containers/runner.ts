@@ -104,6 +104,8 @@ export interface ContainerRunner {
   runTask(req: TaskRunRequest): Promise<TaskRunOutcome>;
   /** Loads a `docker save` archive (`docker load`); returns the ids of the images it held. Docker only. */
   loadArchive?(path: string): Promise<string[]>;
+  /** Removes an image from the engine (a private model's, once the command ends). Docker only. */
+  removeImage?(id: string): Promise<void>;
 }
 
 /** The image cannot be used (not pinned, missing, or not what its pin says). Nothing ran. */

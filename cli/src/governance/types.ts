@@ -89,6 +89,13 @@ export interface Benchmark {
   drift?: { metric: string; max_drop: number };
 }
 
+/** A model's decryption key sealed to one key of one site (results/key-grants.ts). */
+export interface KeyGrant {
+  site: string;
+  key: string;
+  sealed_key: string;
+}
+
 export interface Model {
   schema: "fedeval/model@1";
   id: string;
@@ -101,6 +108,7 @@ export interface Model {
   requested_by?: Principal;
   approved_by?: Principal[];
   compatibility?: { demo_results?: Record<string, number | null>; ran_at?: string; tool?: string };
+  key_grants?: KeyGrant[];
 }
 
 export interface Dataset {

@@ -109,6 +109,13 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
   requireSite(req.index, req.site);
   const slots = gpuSlots(req.limits, req.parallel ?? 1);
   const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
+  const images = new ContainerImages({
+    runner: req.runner,
+    downloads: req.workspace.imageArchives,
+    env: req.env ?? {},
+    logger: req.logger,
+    access: { site: getOrThrow(req.index.sites, req.site, "site").data, keys: req.workspace.keys },
+  });
   try {
     const outbox = new Outbox(req.workspace.outbox);
     // independent: git, the Docker Engine, the outbox folder (all settle before the lock is released)
@@ -145,12 +152,7 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       hardware: await (
         req.hardware ?? (() => describeHardware({ gpus: req.limits.limits.gpus !== undefined }))
       )(),
-      images: new ContainerImages({
-        runner: req.runner,
-        downloads: req.workspace.imageArchives,
-        env: req.env ?? {},
-        logger: req.logger,
-      }),
+      images,
       hashes: new Map(),
       additionalFiles: new AdditionalFiles({
         cache: req.workspace.additionalFiles,
@@ -162,6 +164,7 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
     report.interrupted = report.outcomes.some((o) => o.status === "interrupted");
     return report;
   } finally {
+    await images.dispose();
     await lock.release();
   }
 }
@@ -366,7 +369,7 @@ async function checkInputs(ctx: RunContext, task: TripleTask): Promise<CheckedIn
     });
   const [hash, modelImage, evaluatorImage, statistics, modelFiles, evaluatorFiles] = await settled([
     hashing,
-    image(ctx, task.folder, task.model.container, `model ${triple.model}`),
+    image(ctx, task.folder, task.model.container, `model ${triple.model}`, task.model),
     image(ctx, task.folder, task.benchmark.containers.evaluator, "the evaluator"),
     readContainerYaml(local.paths.statistics, "statistics.yaml"),
     files(task.model.container, `model ${triple.model} (${paths.model(triple.benchmark, triple.model)})`),
@@ -556,8 +559,9 @@ async function image(
   folder: BenchmarkFolder,
   ref: ContainerReference,
   role: string,
+  model?: Model,
 ): Promise<ResolvedImage | string> {
-  return ctx.images.image(folder, ref, role).catch((e: unknown) => {
+  return ctx.images.image(folder, ref, role, model).catch((e: unknown) => {
     if (e instanceof ImageRefusedError) return e.message;
     throw e;
   });

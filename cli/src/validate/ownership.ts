@@ -129,10 +129,16 @@ export async function checkOwnership(
     if (where.kind === "model") {
       if (committee) continue;
       const now = folder?.models.get(where.model);
-      const owners = (await before<Model>(change.file))?.owner ?? now?.data.owner;
+      const prior = await before<Model>(change.file);
+      const owners = prior?.owner ?? now?.data.owner;
       if (!(await allowed(owners))) {
         deny(`only the model's owners or the committee of benchmark ${where.benchmark} may`);
-      } else if (change.status !== "deleted" && now && !(await approvesItself(benchmark, "models"))) {
+      } else if (
+        change.status !== "deleted" &&
+        now &&
+        !onlyKeyGrants(prior, now.data) &&
+        !(await approvesItself(benchmark, "models"))
+      ) {
         proposeOnly(now, "owns this model");
       }
       continue;
@@ -168,4 +174,15 @@ export async function checkOwnership(
       );
   }
   return out;
+}
+
+/**
+ * The change grants or revokes access to a private model and nothing else: its owners do that
+ * without a new approval (key_grants are not part of what the committee approves).
+ */
+function onlyKeyGrants(prior: Model | undefined, now: Model): boolean {
+  if (!prior) return false;
+  const { key_grants: _before, ...rest } = prior;
+  const { key_grants: _after, ...restNow } = now;
+  return JSON.stringify(rest) === JSON.stringify(restNow);
 }

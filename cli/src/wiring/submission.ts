@@ -83,10 +83,9 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
     );
   });
 
+  const model = program.command("model").description("model associations");
   forgeOptions(
-    program
-      .command("model")
-      .description("model associations")
+    model
       .command("propose")
       .description("propose a model for a benchmark (association + container definition) as a pull request")
       .requiredOption("--benchmark <id>", "benchmark id")
@@ -122,6 +121,31 @@ export function wireSubmission({ program, io, exit }: WiringContext): void {
       ),
     );
   });
+  model
+    .command("grant")
+    .description(
+      "let a site run a private model (EncryptedDockerArchive): seal its decryption key to the site",
+    )
+    .requiredOption("--benchmark <id>", "benchmark id")
+    .requiredOption("--model <id>", "model id")
+    .requiredOption("--site <id>", "the site that may run the model")
+    .requiredOption("--key-file <file>", "the archive's decryption key (gpg --symmetric --passphrase-file)")
+    .option("--root <dir>", "governance repository (its working tree is changed)", ".")
+    .action(async (opts) => {
+      const { modelGrantCommand } = await import("../commands/model-access.ts");
+      exit(await modelGrantCommand(opts, io));
+    });
+  model
+    .command("revoke")
+    .description("take back access to a private model: remove the grants of a site, or of every site")
+    .requiredOption("--benchmark <id>", "benchmark id")
+    .requiredOption("--model <id>", "model id")
+    .option("--site <id>", "the site (default: every site)")
+    .option("--root <dir>", "governance repository (its working tree is changed)", ".")
+    .action(async (opts) => {
+      const { modelRevokeCommand } = await import("../commands/model-access.ts");
+      exit(await modelRevokeCommand(opts, io));
+    });
   const outbox = outboxGroup(program);
   outbox
     .command("approve")

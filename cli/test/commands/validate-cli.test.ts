@@ -225,6 +225,18 @@ describe("fedeval validate --changed-since / --author", () => {
     );
   });
 
+  it("--author: a model owner grants and revokes access to the approved model without a new approval", async () => {
+    const root = await repo();
+    const base = git(root, "rev-parse", "HEAD").trim();
+    const grant = `key_grants:\n  - {site: north-general, key: demo-key, sealed_key: ${"A".repeat(124)}}`;
+    await replaceIn(root, MODEL, "priority: 10", `priority: 10\n${grant}`);
+    const granted = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
+    assert.equal(granted.code, 0, granted.stdout);
+    await replaceIn(root, MODEL, "priority: 10", "priority: 11");
+    const more = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
+    assert.match(more.stdout, /FE402 acme-imaging owns this model and may only propose it/);
+  });
+
   it("--author: a site's approved dataset needs the committee unless the benchmark's policy auto-approves the site", async () => {
     // the demo benchmark: auto_approve: {datasets: ALLOWLIST, allowlist: [north-general]}
     const root = await repo();

@@ -1,18 +1,21 @@
 /**
  * Container types in `fedeval run` against the real Docker Engine: a DockerArchive model (a
  * `docker save` archive built here, served from 127.0.0.1) is downloaded, checked, loaded and
- * run as the image id its reference pins; a wrong archive or hash is refused before it runs; a
- * SingularityFile is refused in one line.
+ * run as the image id its reference pins; a wrong archive or hash is refused before it runs; an
+ * EncryptedDockerArchive (gpg, as MedPerf's encrypt_container) runs where its owner granted the
+ * site the key and nowhere else; a SingularityFile is refused in one line.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { buildDemoImages } from "../../src/app/demo/demo-images.ts";
 import { bufferIO } from "../../src/commands/io.ts";
+import { modelGrantCommand, modelRevokeCommand } from "../../src/commands/model-access.ts";
 import { runCommand } from "../../src/commands/run.ts";
 import { buildNodeImage } from "../../src/containers/node-image.ts";
 import { toYaml } from "../../src/formats/yaml-write.ts";
@@ -21,7 +24,8 @@ import { Outbox } from "../../src/results/outbox.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 import { serve } from "../helpers/file-server.ts";
-import { BENCHMARK, containerConfig, type TestImages, testModel } from "../helpers/fixtures.ts";
+import { BENCHMARK, containerConfig, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
+import { commitAll } from "../helpers/git.ts";
 import { sha256 } from "../helpers/tar.ts";
 import {
   DEMO_CONTAINERS,
@@ -200,8 +204,135 @@ describe("container types in fedeval run", { skip }, () => {
     assert.deepEqual(
       errors.map((d) => d.message),
       [
-        "SingularityFile cannot run here: fedeval runs containers through a Docker Engine API (Docker or Podman), not Singularity; fedeval runs DockerImage (a registry image pinned by digest, or a local image pinned by id) and DockerArchive (a `docker save` archive by URL)",
+        "SingularityFile cannot run here: fedeval runs containers through a Docker Engine API (Docker or Podman), not Singularity; fedeval runs DockerImage (a registry image pinned by digest, or a local image pinned by id), DockerArchive (a `docker save` archive by URL) and EncryptedDockerArchive (the same, GPG-encrypted)",
       ],
     );
+  });
+
+  describe("EncryptedDockerArchive, as MedPerf's encrypt_container makes it", () => {
+    let secretFile: string;
+    let secret: Buffer;
+    let encrypted: Buffer;
+
+    before(async () => {
+      // the model owner: a 32-byte secret (generate_secret.py), then gpg as MedPerf's README says
+      const dir = await mkdtemp(join(tmpdir(), "fedeval-owner-"));
+      secret = randomBytes(32);
+      secretFile = join(dir, "secret.bin");
+      await writeFile(secretFile, secret, { mode: 0o600 });
+      await writeFile(join(dir, "archive.tar"), archive);
+      const gnupg = await mkdtemp(join(tmpdir(), "fedeval-owner-gnupg-"));
+      execFileSync(
+        "gpg",
+        [
+          "--batch",
+          "--output",
+          join(dir, "private.gpg"),
+          "--symmetric",
+          "--passphrase-file",
+          secretFile,
+          join(dir, "archive.tar"),
+        ],
+        { env: { ...process.env, GNUPGHOME: gnupg }, stdio: "ignore" },
+      );
+      encrypted = await readFile(join(dir, "private.gpg"));
+      server.close();
+      server = await serve({
+        "/archived.tar": archive,
+        "/other.tar": otherArchive,
+        "/private.gpg": encrypted,
+      });
+    });
+
+    /** A world where the model is encrypted, the site holds its private key, and `grant` ran. */
+    async function privateWorld(grant: (root: string) => Promise<void>) {
+      await remove();
+      const w = await siteWorld(
+        images,
+        prepared,
+        withModel("EncryptedDockerArchive", "/private.gpg", sha256(encrypted)),
+      );
+      const key = siteKey(SITE);
+      await mkdir(w.site.keys, { recursive: true });
+      await writeFile(
+        join(w.site.keys, `${key.id}.pem`),
+        key.privateKey.export({ format: "pem", type: "pkcs8" }),
+        {
+          mode: 0o600,
+        },
+      );
+      await grant(w.root);
+      commitAll(w.root, "key grants");
+      return w;
+    }
+    const grantTo = (site: string) => async (root: string) => {
+      const io = bufferIO();
+      const code = await modelGrantCommand(
+        { root, benchmark: BENCHMARK, model: "archived", site, keyFile: secretFile },
+        io,
+      );
+      assert.equal(code, 0, io.err.join(""));
+    };
+
+    test("a site the owner granted runs it; the key is nowhere in the clear; the image is gone afterwards", async () => {
+      const w = await privateWorld(grantTo(SITE));
+      const model = parse(await readFile(join(w.root, b, "models", "archived.yaml"), "utf8"));
+      assert.deepEqual(
+        model.key_grants.map((g: { site: string; key: string }) => [g.site, g.key]),
+        [[SITE, "demo-1"]],
+      );
+      assert.deepEqual(
+        (await validateRepository({ root: w.root })).diagnostics.filter((d) => d.severity === "error"),
+        [],
+      );
+      const { code, out, err } = await run(w);
+      assert.equal(code, 0, out + err);
+      const entries = await new Outbox(w.site.outbox).list();
+      const results = Object.fromEntries(entries.map((e) => [e.result.model, e.result]));
+      assert.deepEqual(results.archived?.metrics, results["effusion-net-v2"]?.metrics);
+      await assert.rejects(
+        docker.getImage(archived).inspect(),
+        "the decrypted image was removed after the run",
+      );
+
+      // the key, in any spelling, is nowhere: repository, workspace (logs, outbox), output
+      const spellings = [secret.toString("hex"), secret.toString("base64"), secret.toString("latin1")];
+      const texts = [out, err];
+      for (const dir of [w.root, w.home]) {
+        for (const f of await readdir(dir, { recursive: true, withFileTypes: true })) {
+          if (f.isFile() && !f.parentPath.includes(`${join(w.root, ".git")}`)) {
+            texts.push((await readFile(join(f.parentPath, f.name))).toString("latin1"));
+          }
+        }
+      }
+      for (const text of texts)
+        for (const spelling of spellings) assert.ok(!text.includes(spelling), "the key leaked");
+      assert.deepEqual(await readdir(w.site.imageArchives), [], "no archive, encrypted or not, is left");
+    });
+
+    test("a grant to another site does not open here; a revoked grant stops the next run", async () => {
+      for (const grant of [
+        grantTo("south-coast"),
+        async (root: string) => {
+          await grantTo(SITE)(root);
+          const io = bufferIO();
+          assert.equal(
+            await modelRevokeCommand({ root, benchmark: BENCHMARK, model: "archived", site: SITE }, io),
+            0,
+          );
+          assert.match(io.err.join(""), /1 grant\(s\) of site north-general removed; no site has access now/);
+        },
+      ]) {
+        const w = await privateWorld(grant);
+        const before = server.requests.length;
+        const { code, out } = await run(w);
+        assert.notEqual(code, 0);
+        assert.match(
+          lineOf(out),
+          /model image refused: model archived is encrypted, and benchmarks\/pleural-effusion-demo\/models\/archived\.yaml grants site north-general no key it can open: ask the model's owner for access \(fedeval model grant\)/,
+        );
+        assert.equal(server.requests.length, before, "nothing was downloaded");
+      }
+    });
   });
 });
