@@ -16,8 +16,9 @@ export function mulberry32(seed: number): () => number {
 }
 
 /**
- * Standard normal draws from a uniform generator (Box–Muller, both values of each pair used),
- * so a seeded generator gives the same draws everywhere.
+ * Standard normal draws from a uniform generator by Marsaglia's polar method (Marsaglia & Bray
+ * 1964; no sine or cosine, both values of each pair used), so a seeded generator gives the same
+ * draws everywhere.
  */
 export function standardNormal(random: () => number): () => number {
   let spare: number | null = null;
@@ -27,9 +28,16 @@ export function standardNormal(random: () => number): () => number {
       spare = null;
       return z;
     }
-    const radius = Math.sqrt(-2 * Math.log(1 - random()));
-    const angle = 2 * Math.PI * random();
-    spare = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * random() - 1;
+      v = 2 * random() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const factor = Math.sqrt((-2 * Math.log(s)) / s);
+    spare = v * factor;
+    return u * factor;
   };
 }
