@@ -27,6 +27,11 @@ export interface GitRemoteOptions {
   logger: Logger;
   /** Runs right before `git push`. A test seam: tests move the remote branch here. */
   beforePush?: () => Promise<void>;
+  /**
+   * Branches live in this fork of the remote (a site without push access): fetched as the git
+   * remote `fork`, pushed there; the base branch still comes from the remote.
+   */
+  forkUrl?: string;
 }
 
 export type GitFailure = "diverged" | "auth" | "refused" | "network" | "other";
@@ -160,10 +165,12 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
         allowUnsafeGitProxy: true,
       },
     }).env(env);
-  const fail = (e: unknown, what: string, branch?: string): never => {
+  /** Where branches are pushed: the remote itself, or the fork. */
+  const branches = opts.forkUrl ? { name: "fork", url: opts.forkUrl } : { name: "origin", url: opts.url };
+  const fail = (e: unknown, what: string, branch?: string, url = opts.url): never => {
     const message = gitMessage(e);
     const failure = classify(message);
-    throw new GitRemoteError(`${what} failed: ${message}`, failure, HINTS[failure](opts.url, branch), {
+    throw new GitRemoteError(`${what} failed: ${message}`, failure, HINTS[failure](url, branch), {
       cause: e,
     });
   };
@@ -188,6 +195,15 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
     git = make(opts.dir);
   }
 
+  if (opts.forkUrl) {
+    const fork = (await git.raw(["remote", "get-url", "fork"]).catch(() => "")).trim();
+    if (fork !== opts.forkUrl) await git.raw(["remote", fork ? "set-url" : "add", "fork", opts.forkUrl]);
+    opts.logger.info(`fetching ${opts.forkUrl}`);
+    await git
+      .raw(["fetch", "--prune", "fork"])
+      .catch((e) => fail(e, `git fetch ${opts.forkUrl}`, undefined, opts.forkUrl));
+  }
+
   let base = opts.base;
   if (!base) {
     const head = await git
@@ -206,7 +222,9 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
 
   const remoteHas = async (branch: string) =>
     (
-      await git.raw(["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}`]).catch(() => "")
+      await git
+        .raw(["rev-parse", "--verify", "--quiet", `refs/remotes/${branches.name}/${branch}`])
+        .catch(() => "")
     ).trim();
   const clean = async () => {
     await git.raw(["clean", "-ffdqx"]);
@@ -245,7 +263,7 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
         "--no-track",
         "-B",
         branch,
-        existed ? `refs/remotes/origin/${branch}` : baseRef,
+        existed ? `refs/remotes/${branches.name}/${branch}` : baseRef,
       ]);
       await clean();
       return { existed };
@@ -278,11 +296,11 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
       const head = (await git.raw(["rev-parse", "HEAD"])).trim();
       if ((await remoteHas(branch)) === head) return false;
       await opts.beforePush?.();
-      opts.logger.info(`pushing branch ${branch} to ${opts.url}`);
+      opts.logger.info(`pushing branch ${branch} to ${branches.url}`);
       await git
-        .raw(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`])
-        .catch((e) => fail(e, `git push ${branch}`, branch));
-      await git.raw(["update-ref", `refs/remotes/origin/${branch}`, head]);
+        .raw(["push", "--quiet", branches.name, `HEAD:refs/heads/${branch}`])
+        .catch((e) => fail(e, `git push ${branch}`, branch, branches.url));
+      await git.raw(["update-ref", `refs/remotes/${branches.name}/${branch}`, head]);
       return true;
     },
     async changedSinceBase() {

@@ -65,6 +65,8 @@ export interface GitHubOptions {
   owner: string;
   repo: string;
   token: string;
+  /** Pull requests come from branches of this owner's fork (`head: OWNER:branch`); default: `owner`. */
+  headOwner?: string;
   /** Proxy settings are read from here (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, lower case too). */
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -181,6 +183,7 @@ export function githubForge(opts: GitHubOptions): GitHubForge {
     },
   });
   const { owner, repo } = opts;
+  const headOwner = opts.headOwner ?? owner;
   const call = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
@@ -191,7 +194,7 @@ export function githubForge(opts: GitHubOptions): GitHubForge {
   const findOpen = async (branch: string) =>
     (
       await call(`listing pull requests of ${owner}/${repo}`, () =>
-        octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: "open", per_page: 10 }),
+        octokit.rest.pulls.list({ owner, repo, head: `${headOwner}:${branch}`, state: "open", per_page: 10 }),
       )
     ).data[0];
 
@@ -210,7 +213,7 @@ export function githubForge(opts: GitHubOptions): GitHubForge {
           const { data } = await octokit.rest.pulls.create({
             owner,
             repo,
-            head: spec.branch,
+            head: headOwner === owner ? spec.branch : `${headOwner}:${spec.branch}`,
             base: spec.base,
             title: spec.title,
             body: spec.body,

@@ -40,6 +40,13 @@ export interface ForgeSettings {
   githubRepo?: string;
   /** The remote branch to propose against; default: the remote's HEAD. */
   base?: string;
+  /**
+   * Without push access: the GitHub owner (user or organization) of a fork of the repository.
+   * Branches are pushed to the fork and pull requests opened from `OWNER:branch`.
+   */
+  fork?: string;
+  /** The fork's git URL; default: the remote's URL with the fork's owner in place of the repository's. */
+  forkRemote?: string;
   dryRun: boolean;
 }
 
@@ -59,6 +66,8 @@ export interface Connection {
   clone: GovernanceClone;
   /** Absent on a plain git forge, and in a dry run without a token. */
   github?: GitHubForge;
+  /** The owner of the fork that branches are pushed to, when the user has no push access. */
+  fork?: string;
   dryRun: boolean;
   close(): Promise<void>;
 }
@@ -97,6 +106,7 @@ export async function connect(settings: ForgeSettings, rt: ForgeRuntime): Promis
         apiUrl,
         owner: where.owner,
         repo: where.repo,
+        headOwner: settings.fork,
         token: token.token,
         env: rt.env,
         logger: rt.logger,
@@ -110,9 +120,23 @@ export async function connect(settings: ForgeSettings, rt: ForgeRuntime): Promis
       }
     }
   }
+  if (settings.fork !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(settings.fork))
+    throw new UsageError(`--fork "${settings.fork}" is not a GitHub user or organization`);
+  let forkUrl = settings.forkRemote;
+  if (settings.fork && !forkUrl) {
+    const repo = githubRepoOf(url, host) ?? githubRepoOf(url, "github.com");
+    forkUrl = repo ? url.replace(`${repo.owner}/${repo.repo}`, `${settings.fork}/${repo.repo}`) : undefined;
+    if (!forkUrl)
+      throw new UsageError(
+        `cannot tell the URL of ${settings.fork}'s fork from ${url}; name it with --fork-remote URL`,
+      );
+  }
+  if (forkUrl && !settings.fork && kind === "github")
+    throw new UsageError("--fork-remote needs --fork OWNER, the fork's owner on GitHub");
   try {
     const clone = await openGovernanceClone({
       url,
+      forkUrl,
       dir: rt.workspace.governance(governanceName(url)),
       env: rt.env,
       base: settings.base,
@@ -120,7 +144,14 @@ export async function connect(settings: ForgeSettings, rt: ForgeRuntime): Promis
       logger: rt.logger,
       beforePush: rt.beforePush,
     });
-    return { kind, clone, github, dryRun: settings.dryRun, close: async () => github?.close() };
+    return {
+      kind,
+      clone,
+      github,
+      fork: settings.fork,
+      dryRun: settings.dryRun,
+      close: async () => github?.close(),
+    };
   } catch (e) {
     await github?.close();
     throw e;
@@ -184,7 +215,12 @@ export async function propose(
       outcome.pushed && existed,
     );
   } else {
-    outcome.compareUrl = compareUrl(clone.url, clone.base, change.branch, conn.kind);
+    outcome.compareUrl = compareUrl(
+      clone.url,
+      clone.base,
+      conn.fork ? `${conn.fork}:${change.branch}` : change.branch,
+      conn.kind,
+    );
   }
   return outcome;
 }

@@ -24,6 +24,8 @@ export function forgeOptions<
     )
     .option("--github-repo <owner/name>", "GitHub repository (default: from the remote URL)")
     .option("--base <branch>", "branch to propose against (default: the remote's default branch)")
+    .option("--fork <owner>", "without push access: push to OWNER's fork and open the pull request from it")
+    .option("--fork-remote <url>", "the fork's git URL (default: the remote's URL with OWNER in it)")
     .option("--dry-run", "print the branch, files and pull request text; push nothing");
 }
 
@@ -39,6 +41,8 @@ export function forgeSettings(opts: ForgeOptionValues): ForgeSettings {
     githubApi: opts.githubApi,
     githubRepo: opts.githubRepo,
     base: opts.base,
+    fork: opts.fork,
+    forkRemote: opts.forkRemote,
     dryRun: Boolean(opts.dryRun),
   };
 }

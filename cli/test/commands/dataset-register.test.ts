@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -120,6 +121,34 @@ describe("fedeval dataset register", () => {
     git(root, ["checkout", "--quiet", `origin/${BRANCH}`], env);
     const report = await validateRepository({ root, changedSince: "origin/main" });
     assert.deepEqual(report.diagnostics, []);
+  });
+
+  it("without push access, from a fork: the branch goes to the fork, the pull request comes from fork-owner:branch", async () => {
+    const { env, root, remote } = await prepared();
+    const fork = await mkdtemp(join(tmpdir(), "fedeval-fork-"));
+    git(fork, ["clone", "--quiet", "--bare", remote, "."], env);
+    const { code, out } = await register(env, root, { fork: "north-fork", forkRemote: fork });
+    assert.equal(code, 0, out);
+    assert.deepEqual(remoteBranches(remote, env), ["main"]);
+    assert.deepEqual(branchFiles(fork, BRANCH, env), [PATH]);
+    const create = gh.requests
+      .filter((r) => r.method === "POST" && r.path === "/repos/demo-org/governance/pulls")
+      .at(-1);
+    assert.equal((create?.body as { head: string }).head, `north-fork:${BRANCH}`);
+    const pr = gh.pulls.find((p) => p.head === BRANCH && p.headOwner === "north-fork");
+    assert.equal(pr?.base, "main");
+    // a re-run finds the fork's branch and its pull request
+    const again = await register(env, root, { fork: "north-fork", forkRemote: fork });
+    assert.match(again.out, /branch .* is already on the remote\npull request #\d+ updated/);
+    assert.equal(gh.pulls.filter((p) => p.head === BRANCH && p.headOwner === "north-fork").length, 1);
+    assert.ok(
+      gh.requests.some((r) => r.path.includes(`head=north-fork%3A${encodeURIComponent(BRANCH)}`)),
+      gh.requests.map((r) => r.path).join("\n"),
+    );
+    await assert.rejects(
+      register(env, root, { fork: "not/an owner" }),
+      /--fork "not\/an owner" is not a GitHub user/,
+    );
   });
 
   it("registers the dataset approved when the benchmark's policy auto-approves the site", async () => {

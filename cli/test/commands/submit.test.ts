@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -321,6 +322,31 @@ describe("fedeval submit on GitHub (local API server)", () => {
       pr_url: "https://github.example/demo-org/governance/pull/1",
       pr_number: 1,
     });
+  });
+
+  it("a site without push access submits from its fork: branch on the fork, pull request from fork-owner:branch", async () => {
+    reset();
+    const { env, root, remote } = await site();
+    const fork = await mkdtemp(join(tmpdir(), "fedeval-fork-"));
+    git(fork, ["clone", "--quiet", "--bare", remote, "."], env);
+    const { code, out } = await submit(
+      withToken(env),
+      root,
+      github({ fork: "north-fork", forkRemote: fork }),
+    );
+    assert.equal(code, 0, out);
+    assert.deepEqual(remoteBranches(remote, env), ["main"]);
+    assert.deepEqual(branchFiles(fork, BRANCH_R1, env), [
+      resultFile("effusion-net-v2"),
+      resultFile("shortcut-cnn"),
+    ]);
+    assert.deepEqual(
+      gh.pulls.map((p) => [p.headOwner, p.head, p.base]),
+      [["north-fork", BRANCH_R1, "main"]],
+    );
+    const create = gh.requests.find((r) => r.method === "POST" && r.path.endsWith("/pulls"));
+    assert.equal((create?.body as { head: string }).head, `north-fork:${BRANCH_R1}`);
+    assert.equal((await sent(env)).length, 2);
   });
 
   it("GitHub 5xx answers are retried and the submission completes", async () => {

@@ -34,7 +34,9 @@ export type Fault = { status: number; headers?: Record<string, string>; body?: u
 
 export interface Pull {
   number: number;
+  /** The branch, and the owner of the repository it is in (this repository's, or a fork's). */
   head: string;
+  headOwner: string;
   base: string;
   title: string;
   body: string;
@@ -114,7 +116,7 @@ export async function startFakeGitHub(
       title: p.title,
       body: p.body,
       state: p.state,
-      head: { ...shape.head, ref: p.head, label: `${owner}:${p.head}` },
+      head: { ...shape.head, ref: p.head, label: `${p.headOwner}:${p.head}` },
       base: { ...shape.base, ref: p.base },
       labels: p.labels.map(label),
       // fedeval asks for no reviewers (GitHub's example lists teams without their required `type`)
@@ -196,7 +198,9 @@ export async function startFakeGitHub(
           res,
           200,
           pulls
-            .filter((p) => (!head || `${owner}:${p.head}` === head) && (state === "all" || p.state === state))
+            .filter(
+              (p) => (!head || `${p.headOwner}:${p.head}` === head) && (state === "all" || p.state === state),
+            )
             .map((p) =>
               pullJson(p, githubExample<Record<string, unknown>[]>("pull-request-simple-items")[0] ?? {}),
             ),
@@ -204,7 +208,11 @@ export async function startFakeGitHub(
       }
       if (method === "POST") {
         const b = body as { head: string; base: string; title: string; body?: string };
-        if (pulls.some((p) => p.head === b.head && p.state === "open")) {
+        // `fork-owner:branch` from a fork, a plain branch name from this repository
+        const [headOwner, head] = b.head.includes(":")
+          ? (b.head.split(":", 2) as [string, string])
+          : [owner, b.head];
+        if (pulls.some((p) => p.head === head && p.headOwner === headOwner && p.state === "open")) {
           return json(res, 422, {
             message: "Validation Failed",
             documentation_url: DOCS,
@@ -212,14 +220,15 @@ export async function startFakeGitHub(
               {
                 resource: "PullRequest",
                 code: "custom",
-                message: `A pull request already exists for ${owner}:${b.head}.`,
+                message: `A pull request already exists for ${headOwner}:${head}.`,
               },
             ],
           });
         }
         const p: Pull = {
           number: pulls.length + 1,
-          head: b.head,
+          head,
+          headOwner,
           base: b.base,
           title: b.title,
           body: b.body ?? "",
