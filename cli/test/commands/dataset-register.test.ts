@@ -134,7 +134,7 @@ describe("fedeval dataset register", () => {
     const create = gh.requests
       .filter((r) => r.method === "POST" && r.path === "/repos/demo-org/governance/pulls")
       .at(-1);
-    assert.equal((create?.body as { head: string }).head, `north-fork:${BRANCH}`);
+    assert.equal((create?.body as { head?: string } | undefined)?.head, `north-fork:${BRANCH}`);
     const pr = gh.pulls.find((p) => p.head === BRANCH && p.headOwner === "north-fork");
     assert.equal(pr?.base, "main");
     // a re-run finds the fork's branch and its pull request

@@ -345,7 +345,7 @@ describe("fedeval submit on GitHub (local API server)", () => {
       [["north-fork", BRANCH_R1, "main"]],
     );
     const create = gh.requests.find((r) => r.method === "POST" && r.path.endsWith("/pulls"));
-    assert.equal((create?.body as { head: string }).head, `north-fork:${BRANCH_R1}`);
+    assert.equal((create?.body as { head?: string } | undefined)?.head, `north-fork:${BRANCH_R1}`);
     assert.equal((await sent(env)).length, 2);
   });
 
