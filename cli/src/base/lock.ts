@@ -125,3 +125,11 @@ async function releaseLock(path: string, owner: LockOwner): Promise<void> {
   const holder = await readOwner(path);
   if (holder && holder !== "unreadable" && holder.token === owner.token) await rm(path, { force: true });
 }
+
+/** Whether a live run holds the lock at `path` (a lock of another host counts as held: fedeval cannot tell). */
+export async function lockIsHeld(path: string, options: LockOptions = {}): Promise<boolean> {
+  const holder = await readOwner(path);
+  if (holder === undefined) return false;
+  if (holder === "unreadable") return true;
+  return holder.host !== (options.host ?? hostname()) || (options.isAlive ?? processIsAlive)(holder.pid);
+}

@@ -14,16 +14,26 @@ import type { CommandIO } from "./io.ts";
 import { pendingLines } from "./plan.ts";
 
 /** The run's request, less what the command gives it (its logger, the progress lines). */
-export interface RunOptions extends Omit<SiteRunRequest, "logger" | "onTriple"> {}
+export interface RunOptions extends Omit<SiteRunRequest, "logger" | "onTriple"> {
+  /** Print the report as JSON (what a Slurm job prints for the run that submitted it) instead of lines. */
+  json?: boolean;
+}
 
 /** Exit 0: every triple gave a result (or there was nothing to do). 1: some failed. 130: interrupted. */
 export async function runCommand(opts: RunOptions, io: CommandIO): Promise<number> {
   const report = await runSitePlan({
     ...opts,
     logger: io.logger,
-    onTriple: (outcome, i, total) => io.stdout(`[${i + 1}/${total}] ${tripleLine(outcome)}\n`),
+    onTriple: opts.json
+      ? undefined
+      : (outcome, i, total) => io.stdout(`[${i + 1}/${total}] ${tripleLine(outcome)}\n`),
   });
   const { plan, outcomes, counts } = report;
+  if (opts.json) {
+    io.stdout(`${JSON.stringify(report)}\n`);
+    if (report.interrupted) return 130;
+    return counts.failed ? 1 : 0;
+  }
   if (!plan.triples.length) {
     io.stdout(
       `site ${opts.site}: nothing to run (${plan.waiting.length} waiting in the outbox or for a merge, ${plan.current} up to date, ${plan.blocked.length} dataset${plan.blocked.length === 1 ? "" : "s"} blocked, ${plan.pending.length} not approved yet)\n`,
@@ -34,6 +44,7 @@ export async function runCommand(opts: RunOptions, io: CommandIO): Promise<numbe
   if (outcomes.length) {
     const parts = [`${counts.ok} ok`, `${counts.partial} partial`, `${counts.failed} failed`];
     if (report.interrupted) parts.push(`${counts.interrupted} interrupted`);
+    if (counts.submitted) parts.push(`${counts.submitted} submitted to Slurm`);
     const held = counts.ok + counts.partial;
     io.stdout(
       `run ${report.runId} (governance commit ${report.governanceCommit.slice(0, 12)}): ${outcomes.length} triple${outcomes.length === 1 ? "" : "s"}: ${parts.join(", ")}\n` +

@@ -8,6 +8,7 @@ import { notHereYet } from "./runners.ts";
 
 export const EXECUTORS = {
   local: "this machine: one triple at a time, or --parallel N at once",
+  slurm: "one Slurm job per triple, submitted with sbatch",
 } as const;
 
 export type ExecutorKind = keyof typeof EXECUTORS;

@@ -23,7 +23,7 @@ import { appendFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ExternalError, UsageError, UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
-import { acquireSiteLock, type LockOptions } from "../base/lock.ts";
+import { acquireSiteLock, type LockOptions, lockIsHeld, type SiteLock } from "../base/lock.ts";
 import type { Logger } from "../base/logger.ts";
 import { getOrThrow } from "../base/maps.ts";
 import { isoSeconds, newRunId } from "../base/run-id.ts";
@@ -46,8 +46,9 @@ import { type EvaluationRun, inferAndEvaluate, outcomeLine, readContainerYaml } 
 import { describeHardware, type Hardware } from "./hardware.ts";
 import { type Plan, type PlannedTriple, planSite } from "./plan.ts";
 import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
-import { type SiteLimits, WORKSPACE_LABEL } from "./runners.ts";
+import { type LeftoverFilter, type SiteLimits, TRIPLE_LABEL, WORKSPACE_LABEL } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
+import { runOnSlurm, type SlurmOptions, tripleId } from "./slurm.ts";
 import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
 export interface RunRequest {
@@ -68,14 +69,22 @@ export interface RunRequest {
   hardware?: () => Promise<Hardware>;
   lock?: LockOptions;
   /** Removes containers a killed run of this workspace left (docker runner); called once the lock is held. */
-  removeLeftovers?: () => Promise<number>;
+  removeLeftovers?: (which: LeftoverFilter) => Promise<number>;
   /** How many triples run at once; default 1 (in plan order). */
   parallel?: number;
+  /**
+   * Only this triple (`benchmark/dataset/model`, slurm.ts's tripleId), under its own lock instead
+   * of the site's: what a Slurm job runs, several at once. Nothing to do when it is not planned.
+   */
+  triple?: string;
+  /** Run the triples as Slurm jobs instead of here. */
+  slurm?: SlurmOptions;
   /** Called as each triple ends, with how many ended before it (for progress output). */
   onTriple?: (outcome: TripleOutcome, index: number, total: number) => void;
 }
 
-export type TripleStatus = "ok" | "partial" | "failed" | "interrupted";
+/** `submitted`: handed to Slurm by a run that does not follow its jobs (`--executor slurm` without `--wait`). */
+export type TripleStatus = "ok" | "partial" | "failed" | "interrupted" | "submitted";
 
 export interface TripleOutcome {
   benchmark: string;
@@ -108,7 +117,9 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
   const now = req.now ?? (() => new Date());
   requireSite(req.index, req.site);
   const slots = gpuSlots(req.limits, req.parallel ?? 1);
-  const lock = await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
+  const lock = req.triple
+    ? await acquireSiteLock(tripleLockPath(req.workspace, req.triple), `triple ${req.triple}`, req.lock)
+    : await acquireSiteLock(req.workspace.lock, `site workspace ${req.workspace.root}`, req.lock);
   const images = new ContainerImages({
     runner: req.runner,
     downloads: req.workspace.imageArchives,
@@ -121,7 +132,12 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
     // independent: git, the Docker Engine, the outbox folder (all settle before the lock is released)
     const [governanceCommit, leftoversRemoved, entries] = await settled([
       governanceCommitOf(req.index.root),
-      req.removeLeftovers?.() ?? 0,
+      // a run of one triple removes only that triple's; a site run leaves those of triples another run holds
+      req.removeLeftovers?.(
+        req.triple
+          ? { triple: req.triple }
+          : { busy: (t) => lockIsHeld(tripleLockPath(req.workspace, t), req.lock) },
+      ) ?? 0,
       outbox.listWithSent(),
     ] as const);
     const plan = await planSite({
@@ -132,7 +148,9 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       benchmark: req.benchmark,
       model: req.model,
     });
-    const runId = newRunId(now());
+    if (req.triple) plan.triples = plan.triples.filter((t) => tripleId(t) === req.triple);
+    const startedAt = now();
+    const runId = newRunId(startedAt);
     const report: RunReport = {
       runId,
       governanceCommit,
@@ -143,6 +161,17 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       leftoversRemoved,
     };
     if (!plan.triples.length) return report;
+    if (req.slurm) {
+      report.outcomes = await runOnSlurm(
+        req.slurm,
+        plan.triples,
+        join(req.workspace.runs, runId),
+        req.signal,
+        req.onTriple,
+      );
+      report.interrupted = report.outcomes.some((o) => o.status === "interrupted");
+      return report;
+    }
     const context: RunContext = {
       req,
       now,
@@ -154,6 +183,8 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       )(),
       images,
       hashes: new Map(),
+      tripleLocks: !req.triple,
+      startedAt: isoSeconds(startedAt),
       additionalFiles: new AdditionalFiles({
         cache: req.workspace.additionalFiles,
         env: req.env ?? {},
@@ -258,6 +289,40 @@ interface RunContext {
   /** Each dataset is hashed once per run. */
   hashes: Map<string, Promise<DatasetHash>>;
   additionalFiles: AdditionalFiles;
+  /** Whether each triple takes its own lock (a run of one triple holds it already). */
+  tripleLocks: boolean;
+  /** When this run planned (ISO, seconds): outbox entries since then were written by other runs. */
+  startedAt: string;
+}
+
+/** The lock of one triple: a Slurm job running it holds it, and so does a local run while it runs it. */
+function tripleLockPath(ws: SiteWorkspace, triple: string): string {
+  return join(ws.root, "locks", `${triple.replaceAll("/", "--")}.lock`);
+}
+
+/**
+ * Takes the triple's lock (a local run beside Slurm jobs of the same workspace), and checks under
+ * it that no other run wrote its result meanwhile. Returns the lock, or why the triple is skipped.
+ */
+async function lockTriple(ctx: RunContext, triple: PlannedTriple): Promise<SiteLock | string | undefined> {
+  if (!ctx.tripleLocks) return undefined;
+  const id = tripleId(triple);
+  let lock: SiteLock;
+  try {
+    lock = await acquireSiteLock(tripleLockPath(ctx.req.workspace, id), `triple ${id}`, ctx.req.lock);
+  } catch (e) {
+    if (e instanceof UserError) return e.message;
+    throw e;
+  }
+  const done = (await ctx.outbox.list()).find(
+    (e) =>
+      e.run_id !== ctx.runId &&
+      e.created_at >= ctx.startedAt &&
+      tripleId({ ...e.result, benchmark: e.result.benchmark.id }) === id,
+  );
+  if (!done) return lock;
+  await lock.release();
+  return `another run wrote its result meanwhile (${done.id})`;
 }
 
 const ids = (t: { benchmark: string; model: string; dataset: string }) => ({
@@ -294,6 +359,21 @@ interface CheckedInputs {
 }
 
 async function runTriple(
+  ctx: RunContext,
+  triple: PlannedTriple,
+  limits: SiteLimits,
+  serial: boolean,
+): Promise<TripleOutcome> {
+  const lock = await lockTriple(ctx, triple);
+  if (typeof lock === "string") return tripleTask(ctx, triple, limits).end("failed", `not run: ${lock}`);
+  try {
+    return await runLockedTriple(ctx, triple, limits, serial);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runLockedTriple(
   ctx: RunContext,
   triple: PlannedTriple,
   limits: SiteLimits,
@@ -410,7 +490,11 @@ function runContainers(ctx: RunContext, task: TripleTask, inputs: CheckedInputs)
     labels: inputs.local.paths.labels,
     scratch: task.scratch,
     logFile: task.logFile,
-    containerLabels: { "fedeval.run": ctx.runId, [WORKSPACE_LABEL]: req.workspace.root },
+    containerLabels: {
+      "fedeval.run": ctx.runId,
+      [WORKSPACE_LABEL]: req.workspace.root,
+      [TRIPLE_LABEL]: tripleId(task.triple),
+    },
     signal: req.signal,
     now: ctx.now,
   });

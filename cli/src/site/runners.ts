@@ -175,15 +175,32 @@ export async function createRunner(
 /** Label on every container `fedeval run` starts: the site workspace it runs for. */
 export const WORKSPACE_LABEL = "fedeval.workspace";
 
+/** Label on every container `fedeval run` starts: the triple it runs (`benchmark/dataset/model`). */
+export const TRIPLE_LABEL = "fedeval.triple";
+
+/** Which leftovers to remove: one triple's, or every one but those of triples another run holds. */
+export type LeftoverFilter = { triple: string } | { busy: (triple: string) => Promise<boolean> };
+
 /**
  * Removes containers a killed `fedeval run` of this workspace left behind (a SIGKILL gives fedeval
- * no chance to remove them). Call it only while holding the workspace's lock: then no container
- * with the label belongs to a live run. Returns how many were removed.
+ * no chance to remove them). Call it only while holding the workspace's lock (or the triple's):
+ * then no container it removes belongs to a live run. Returns how many were removed.
  */
-export async function removeLeftoverContainers(docker: Docker, workspaceRoot: string): Promise<number> {
-  const leftovers = await docker
-    .listContainers({ all: true, filters: { label: [`${WORKSPACE_LABEL}=${workspaceRoot}`] } })
+export async function removeLeftoverContainers(
+  docker: Docker,
+  workspaceRoot: string,
+  which: LeftoverFilter = { busy: async () => false },
+): Promise<number> {
+  const label = [`${WORKSPACE_LABEL}=${workspaceRoot}`];
+  if ("triple" in which) label.push(`${TRIPLE_LABEL}=${which.triple}`);
+  const found = await docker
+    .listContainers({ all: true, filters: { label } })
     .catch((err) => Promise.reject(engineError(err)));
+  const leftovers = [];
+  for (const c of found) {
+    const triple = c.Labels?.[TRIPLE_LABEL];
+    if (!("busy" in which) || !triple || !(await which.busy(triple))) leftovers.push(c);
+  }
   for (const c of leftovers) {
     await docker
       .getContainer(c.Id)

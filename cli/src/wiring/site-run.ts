@@ -246,11 +246,28 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
         "run up to n triples at once (with --gpus device=A,B,...: each on its own GPUs)",
         wholeNumber("--parallel"),
       )
-      .option("--executor <executor>", "where triples run: local (this machine)", "local"),
+      .option(
+        "--executor <executor>",
+        "where triples run: local (this machine) or slurm (one job per triple)",
+        "local",
+      )
+      .option("--partition <name>", "slurm: the partition to submit to")
+      .option(
+        "--gpus-per-job <n>",
+        "slurm: GPUs Slurm allocates to each job (its containers get those)",
+        wholeNumber("--gpus-per-job"),
+      )
+      .option("--time <limit>", "slurm: time limit per job, as sbatch takes it (e.g. 2:00:00)")
+      .option("--wait", "slurm: follow the jobs and report each outcome (Ctrl-C cancels them)")
+      .option(
+        "--triple <id>",
+        "only this triple (benchmark/dataset/model), under its own lock: what a Slurm job runs",
+      )
+      .option("--json", "print the run's report as JSON"),
   ).action(async (opts) => {
     const { runCommand } = await import("../commands/run.ts");
     const { executorKind } = await import("../app/run.ts");
-    executorKind(opts.executor);
+    const executor = executorKind(opts.executor);
     const settings = await limitSettings(opts);
     exit(
       await interruptibly((signal) =>
@@ -263,6 +280,16 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             ignoreModelErrors: opts.ignoreModelErrors,
             parallel: opts.parallel,
             remote: opts.fetch ? "fetch" : "check",
+            triple: opts.triple,
+            executor,
+            slurm: {
+              partition: opts.partition,
+              gpusPerJob: opts.gpusPerJob,
+              time: opts.time,
+              wait: opts.wait,
+            },
+            fedeval: [process.execPath, process.argv[1] as string],
+            json: opts.json,
             ...settings,
             cwd: process.cwd(),
             env,

@@ -11,12 +11,12 @@ import { test } from "node:test";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");
 
-async function fedeval(args: string[]) {
+async function fedeval(args: string[], env: NodeJS.ProcessEnv = {}) {
   const home = await mkdtemp(join(tmpdir(), "fedeval-home-"));
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: home,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", FEDEVAL_HOME: home },
+    env: { ...process.env, NO_COLOR: "1", FEDEVAL_HOME: home, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -75,4 +75,15 @@ test("--executor that is not available: exit 2, one line naming the executors th
     /^fedeval: --executor apptainer: not available; supported: local \(this machine[^)]*\)/,
   );
   assert.match(r.stderr, /Apptainer\/Singularity is not supported yet/);
+});
+
+test("--executor slurm where sbatch is not installed: exit 2, one line saying so", async () => {
+  const r = await fedeval(["run", "--site", "north-general", "--executor", "slurm"], {
+    PATH: "/nonexistent",
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    "fedeval: --executor slurm: sbatch is not available on this machine (run fedeval on a Slurm login node, or use --executor local); see docs/site-scale.md\n",
+  );
 });
