@@ -49,6 +49,10 @@ import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
 import { type LeftoverFilter, type SiteLimits, TRIPLE_LABEL, WORKSPACE_LABEL } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
 import { runOnSlurm, type SlurmOptions, tripleId } from "./slurm.ts";
+import type { TripleOutcome, TripleStatus } from "./triple-outcome.ts";
+
+export type { TripleOutcome, TripleStatus } from "./triple-outcome.ts";
+
 import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
 export interface RunRequest {
@@ -81,23 +85,6 @@ export interface RunRequest {
   slurm?: SlurmOptions;
   /** Called as each triple ends, with how many ended before it (for progress output). */
   onTriple?: (outcome: TripleOutcome, index: number, total: number) => void;
-}
-
-/** `submitted`: handed to Slurm by a run that does not follow its jobs (`--executor slurm` without `--wait`). */
-export type TripleStatus = "ok" | "partial" | "failed" | "interrupted" | "submitted";
-
-export interface TripleOutcome {
-  benchmark: string;
-  model: string;
-  dataset: string;
-  status: TripleStatus;
-  /** One line; never a value or a container's output. */
-  message: string;
-  /** The outbox entry written (ok, partial). */
-  entry?: string;
-  /** How many fields of results.yaml were dropped. */
-  dropped: number;
-  logFile: string;
 }
 
 export interface RunReport {

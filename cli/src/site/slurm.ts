@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { UsageError } from "../base/errors.ts";
 import type { Exec } from "./hardware.ts";
 import type { PlannedTriple } from "./plan.ts";
-import type { TripleOutcome } from "./run.ts";
+import type { TripleOutcome } from "./triple-outcome.ts";
 
 export interface SlurmOptions {
   /** `fedeval run --site S --root ... --runner ... [limits]` as the job runs it, less `--triple`. */
