@@ -49,11 +49,10 @@ import { caseCount, type LocalDataset, readLocalDataset } from "./prepare.ts";
 import { type LeftoverFilter, type SiteLimits, TRIPLE_LABEL, WORKSPACE_LABEL } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
 import { runOnSlurm, type SlurmOptions, tripleId } from "./slurm.ts";
+import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 import type { TripleOutcome, TripleStatus } from "./triple-outcome.ts";
 
 export type { TripleOutcome, TripleStatus } from "./triple-outcome.ts";
-
-import { type DatasetHash, hashDatasetTree } from "./tree-hash.ts";
 
 export interface RunRequest {
   index: GovernanceIndex;
