@@ -37,7 +37,7 @@ test("runSitePlan counts the outcomes; a dataset changed since its registration 
     onTriple: (o, i, total) => ended.push(`${i + 1}/${total} ${o.model}`),
   });
   const models = TEST_MODELS.length;
-  assert.deepEqual(report.counts, { ok: 0, partial: 0, failed: models, interrupted: 0 });
+  assert.deepEqual(report.counts, { ok: 0, partial: 0, failed: models, interrupted: 0, submitted: 0 });
   assert.deepEqual(report.entries, []);
   assert.equal(report.interrupted, false);
   assert.equal(ended.length, models);
