@@ -5,7 +5,7 @@
  * except in CI (`CI` set), where that is an error, as for Docker (docker.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
@@ -46,7 +46,11 @@ function whyNot(rootless: boolean): string | false {
 
 /** Starts the service and waits until it answers (about 1 s). */
 export async function startPodman(rootless: boolean): Promise<PodmanService> {
-  const dir = mkdtempSync(join(tmpdir(), "fedeval-podman-"));
+  // the rootless service's runtime folder must be reachable by its user: not under the test run's TMPDIR (0700, root's)
+  const parent = rootless
+    ? (execFileSync("getent", ["passwd", ROOTLESS_USER], { encoding: "utf8" }).split(":")[5] as string)
+    : tmpdir();
+  const dir = mkdtempSync(join(parent, "fedeval-podman-"));
   const socket = join(dir, "podman.sock");
   const host = `unix://${socket}`;
   let child: ChildProcess;
@@ -97,10 +101,12 @@ export async function startPodman(rootless: boolean): Promise<PodmanService> {
     host,
     nproc: serviceNproc(socket),
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
