@@ -15,6 +15,8 @@
  *       runs/<run-id>/             logs and scratch folders of a run
  *       additional-files/<sha256>/ containers' additional files, extracted, by archive hash
  *       images/                    image archives while they are loaded into the engine
+ *       local-outputs/<benchmark>/<dataset>/<model>/<run-id>/   what an evaluator keeps at the site
+ *                                  (its local_outputs_path: never published)
  *     governance/<name>/           clones of governance repositories
  */
 import { homedir } from "node:os";
@@ -37,6 +39,8 @@ export interface SiteWorkspace {
   runs: string;
   additionalFiles: string;
   imageArchives: string;
+  /** Evaluators' `local_outputs_path` folders, by benchmark, dataset, model and run. */
+  localOutputs(benchmark: string, dataset: string, model: string, runId: string): string;
 }
 
 /** `FEDEVAL_HOME`, else `~/.fedeval`. `env` is injected so tests never touch the real home. */
@@ -57,6 +61,8 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
         runs: join(root, "runs"),
         additionalFiles: join(root, "additional-files"),
         imageArchives: join(root, "images"),
+        localOutputs: (benchmark, dataset, model, runId) =>
+          join(root, "local-outputs", benchmark, dataset, model, runId),
       };
     },
     governance: (name) => join(home, "governance", name),

@@ -1,23 +1,31 @@
 /**
- * Runs container tasks on a Docker Engine (through dockerode), isolated:
- * - no network (`NetworkMode: none`: only loopback exists);
- * - inputs bind-mounted read-only, outputs read-write, a private memory-backed /tmp (noexec),
- *   the image's root file system read-only; nothing else is writable: each VOLUME the image
- *   declares gets an empty read-only tmpfs instead of Docker's writable anonymous volume (unless
- *   a task mount or /tmp sits at exactly that path);
- * - every capability dropped, `no-new-privileges`, the invoking uid:gid (no root-owned output),
- *   `HOME=/tmp` (the only writable home for a user the image does not know);
- * - limits on memory (no swap), processes, /dev/shm, time (the container is killed) and output;
- * - GPUs only when the site asks for them.
+ * Runs container tasks on a Docker Engine (through dockerode) as MedPerf runs them
+ * (medperf/containers/runners/docker_utils.py `craft_docker_run_command`): each mount of the task
+ * bound at its mount path (inputs read-only, outputs read-write), the invoking uid:gid, the
+ * task's `run_args` (`entrypoint`, `command`, `environment`, `shm_size`, `gpus` where the site
+ * gives GPUs) and `--network none`. Like MedPerf, by default the container gets a writable root
+ * file system that is discarded with it, an executable /tmp (a private tmpfs here, a private host
+ * folder in MedPerf) and `HOME` as the image sets it. What contains a hostile container without
+ * breaking a well-behaved one comes on top, always:
+ * - every capability dropped, `no-new-privileges`;
+ * - limits on memory (no swap), processes, /dev/shm, /tmp, time (the container is killed) and
+ *   output (below);
+ * - each VOLUME the image declares gets an empty tmpfs instead of Docker's anonymous volume
+ *   (read-only inside a task mount, where a volume would hide what is written from the output;
+ *   writable and bounded elsewhere);
+ * - GPUs (`DeviceRequests`) only when the site gives them.
+ * Strict isolation (`req.strict`, a benchmark's policy) also makes the root file system and every
+ * VOLUME read-only, /tmp `noexec` and `HOME=/tmp` (the only writable home then).
  *
  * The engine may be Podman (engine.ts): rootless, tasks keep the invoking uid:gid through
  * `UsernsMode: keep-id`; an engine that would not enforce the memory or pids limit (rootless on
  * cgroups v1) runs no task.
  *
  * Output size: every file the task writes is capped at `outputBytes` by the kernel (RLIMIT_FSIZE:
- * the write fails with EFBIG), and the outputs' total is checked every 200 ms while the task runs
- * (the container is killed once it reaches the limit) and again when it ends. So a task can
- * overshoot the total by what it writes in 200 ms, never by more than one file's limit per file.
+ * the write fails with EFBIG), the outputs' total is checked every 200 ms while the task runs
+ * and again when it ends, and what the task wrote into its writable root file system (Docker's
+ * `SizeRw`) every second: the container is killed once either reaches the limit. So a task can
+ * overshoot by what it writes between two checks, never by more than one file's limit per file.
  *
  * The container always carries the label `fedeval.task=<task>` (plus the request's labels), is
  * never left behind (removed after success, failure, timeout, abort or error), and Docker keeps
@@ -198,6 +206,7 @@ export class DockerRunner implements ContainerRunner {
     const user = req.user ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const cmd = [...(task.command ?? []), ...task.args];
     const inputs = new Set(task.inputs);
+    const strict = req.strict === true;
 
     const engine = await this.engine();
     const log = await TaskLog.open(req.logFile, `task ${task.name}, image ${req.image.ref}, docker`);
@@ -212,7 +221,7 @@ export class DockerRunner implements ContainerRunner {
             Entrypoint: task.entrypoint,
             Cmd: cmd.length ? cmd : undefined,
             User: `${user.uid}:${user.gid}`,
-            Env: ["HOME=/tmp"],
+            Env: taskEnvironment(req),
             Labels: { "fedeval.task": task.name, ...req.labels },
             AttachStdout: true,
             AttachStderr: true,
@@ -226,10 +235,10 @@ export class DockerRunner implements ContainerRunner {
                 ReadOnly: inputs.has(mount),
               })),
               Tmpfs: {
-                ...readOnlyVolumes(req.image, mounts),
-                "/tmp": `rw,noexec,nosuid,size=${limits.tmpBytes}`,
+                ...volumeTmpfs(req, mounts),
+                "/tmp": `rw,${strict ? "noexec" : "exec"},nosuid,nodev,size=${limits.tmpBytes}`,
               },
-              ReadonlyRootfs: true,
+              ReadonlyRootfs: strict,
               CapDrop: ["ALL"],
               SecurityOpt: ["no-new-privileges"],
               PidsLimit: limits.pids,
@@ -310,7 +319,10 @@ export class DockerRunner implements ContainerRunner {
     const onAbort = () => stop("abort");
     req.signal?.addEventListener("abort", onAbort, { once: true });
     if (req.signal?.aborted) stop("abort");
-    const unwatch = watchOutputs(outputs, limits.outputBytes, () => stop("output-limit"));
+    const unwatchOutputs = watchOutputs(outputs, limits.outputBytes, () => stop("output-limit"));
+    const unwatchLayer = req.strict
+      ? () => undefined
+      : watchWritableLayer(container, limits.outputBytes, () => stop("output-limit"));
     let exitCode: number;
     try {
       exitCode = (await container.wait()).StatusCode;
@@ -318,7 +330,8 @@ export class DockerRunner implements ContainerRunner {
       throw engineError(err);
     } finally {
       clearTimeout(timer);
-      unwatch();
+      unwatchOutputs();
+      unwatchLayer();
       req.signal?.removeEventListener("abort", onAbort);
     }
     const durationMs = performance.now() - started;
@@ -333,6 +346,37 @@ export class DockerRunner implements ContainerRunner {
       oomKilled: state.OOMKilled,
     };
   }
+}
+
+/**
+ * Calls `onExceeded` once when what the container wrote into its writable root file system
+ * (`SizeRw`) reaches `limit` bytes, checking every `intervalMs`. Returns a function that stops.
+ */
+function watchWritableLayer(
+  container: Docker.Container,
+  limit: number,
+  onExceeded: () => void,
+  intervalMs = 1000,
+) {
+  let busy = false;
+  let done = false;
+  const timer = setInterval(async () => {
+    if (busy || done) return;
+    busy = true;
+    // the Engine API's `size=true` (dockerode passes it on; its types do not list it)
+    const options = { size: true } as Docker.ContainerInspectOptions;
+    const info = await container.inspect(options).catch(() => undefined);
+    const written = (info as { SizeRw?: number } | undefined)?.SizeRw ?? 0;
+    if (written >= limit && !done) {
+      done = true;
+      onExceeded();
+    }
+    busy = false;
+  }, intervalMs);
+  return () => {
+    done = true;
+    clearInterval(timer);
+  };
 }
 
 const REPIN_HINT =
@@ -361,17 +405,36 @@ function declaredVolumes(info: Docker.ImageInspectInfo): string[] {
 }
 
 /**
- * An empty read-only tmpfs at each VOLUME of the image where no task mount or /tmp sits, in place
- * of a writable anonymous volume (which Docker would also mount inside a task mount, hiding what
- * is written there from the output).
+ * The task's environment: `run_args.environment`, and under strict isolation `HOME=/tmp` (the
+ * image's home is read-only then) unless the definition sets HOME itself.
  */
-function readOnlyVolumes(
-  image: ResolvedImage,
+export function taskEnvironment(req: Pick<TaskRunRequest, "task" | "strict">): string[] {
+  const env = { ...(req.strict ? { HOME: "/tmp" } : {}), ...req.task.environment };
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * An empty tmpfs at each VOLUME of the image where no task mount or /tmp sits, in place of a
+ * writable anonymous volume: read-only inside a task mount (Docker would mount the volume there,
+ * hiding what is written from the output) and under strict isolation; elsewhere writable, as
+ * large as /tmp may be, and discarded with the container.
+ */
+function volumeTmpfs(
+  req: TaskRunRequest,
   mounts: { mount: { mountPath: string } }[],
 ): Record<string, string> {
-  const taken = new Set(["/tmp", ...mounts.map((m) => m.mount.mountPath)].map((p) => posix.normalize(p)));
-  const free = (image.volumes ?? []).filter((v) => !taken.has(posix.normalize(v)));
-  return Object.fromEntries(free.map((v) => [v, "ro,noexec,nosuid,size=4k"]));
+  const at = mounts.map((m) => posix.normalize(m.mount.mountPath));
+  const taken = new Set(["/tmp", ...at]);
+  const inside = (v: string) => at.some((m) => v.startsWith(`${m.replace(/\/$/, "")}/`));
+  const free = (req.image.volumes ?? []).map((v) => posix.normalize(v)).filter((v) => !taken.has(v));
+  return Object.fromEntries(
+    free.map((v) => [
+      v,
+      req.strict || inside(v)
+        ? "ro,noexec,nosuid,nodev,size=4k"
+        : `rw,exec,nosuid,nodev,mode=1777,size=${req.limits.tmpBytes}`,
+    ]),
+  );
 }
 
 async function removeContainer(container: Docker.Container): Promise<void> {

@@ -27,6 +27,10 @@ export interface NodeImageSpec {
   command?: string[];
   /** The image's VOLUMEs. */
   volumes?: string[];
+  /** The image's ENV, e.g. `{HOME: "/home/app"}`. */
+  env?: Record<string, string>;
+  /** The image's WORKDIR, created writable by anyone (mode 1777) as images for non-root users make it. */
+  workdir?: string;
 }
 
 interface TarEntry {
@@ -51,12 +55,19 @@ export async function buildNodeImage(docker: Docker, spec: NodeImageSpec): Promi
     if (typeof source === "string") files.set(path, { path, mode: 0o644, content: Buffer.from(source) });
     else await addHostFile(path, source.hostPath);
   }
-  const entries = [...parentDirectories([...files.keys()]), ...files.values()];
+  const entries = [...parentDirectories([...files.keys(), ...(spec.workdir ? [`${spec.workdir}/.`] : [])])];
+  if (spec.workdir) {
+    const workdir = posix.normalize(spec.workdir);
+    for (const e of entries) if (e.path === workdir) e.mode = 0o1777;
+  }
+  entries.push(...files.values());
 
   const entrypoint = spec.entrypoint ?? [NODE_IN_IMAGE];
   const changes = [`ENTRYPOINT ${JSON.stringify(entrypoint)}`];
   if (spec.command) changes.push(`CMD ${JSON.stringify(spec.command)}`);
   if (spec.volumes) changes.push(`VOLUME ${JSON.stringify(spec.volumes)}`);
+  for (const [k, v] of Object.entries(spec.env ?? {})) changes.push(`ENV ${k}=${JSON.stringify(v)}`);
+  if (spec.workdir) changes.push(`WORKDIR ${spec.workdir}`);
   const [repo, tag] = splitTag(spec.tag);
   let stream: NodeJS.ReadableStream;
   try {

@@ -10,7 +10,7 @@
  * - mount paths: in every element of the command line, a mount path standing alone, starting
  *   a path (`/mnt/data/x`) or following `=` (`--data_path=/mnt/data`) is replaced by the
  *   mount's host path;
- * - environment: the runner's `env`, plus `FEDEVAL_MOUNT_<NAME>` = the host path of each mount
+ * - environment: the runner's `env` and the task's own (`run_args.environment`), plus `FEDEVAL_MOUNT_<NAME>` = the host path of each mount
  *   (`FEDEVAL_MOUNT_DATA_PATH`), and `TMPDIR` = a private temporary directory, removed afterwards;
  * - working directory: the runner's `cwd`;
  * - the task runs in its own process group, killed as a whole on timeout, on abort, when the
@@ -75,7 +75,7 @@ export class ProcessRunner implements ContainerRunner {
     });
     const outputs = await prepareOutputs(req);
     const tmp = await mkdtemp(join(tmpdir(), "fedeval-task-"));
-    const env: NodeJS.ProcessEnv = { ...this.options.env, TMPDIR: tmp };
+    const env: NodeJS.ProcessEnv = { ...this.options.env, ...task.environment, TMPDIR: tmp };
     for (const { mount, hostPath } of mounts) {
       env[`FEDEVAL_MOUNT_${mount.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = hostPath;
     }

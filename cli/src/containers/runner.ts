@@ -75,6 +75,13 @@ export interface TaskRunRequest {
   limits: RunLimits;
   /** Who the task runs as; defaults to the invoking user, so outputs are not owned by root. */
   user?: { uid: number; gid: number };
+  /**
+   * Strict isolation (a benchmark's `policy.strict_isolation`): the image's root file system
+   * read-only, /tmp `noexec`, the image's VOLUMEs read-only and `HOME=/tmp`. Default (as MedPerf
+   * runs containers): a writable root file system discarded with the container, an executable
+   * /tmp, and `HOME` as the image sets it.
+   */
+  strict?: boolean;
   /** The task's stdout and stderr are appended here, after a header line. */
   logFile: string;
   /** Extra labels on the container, e.g. `fedeval.run=<id>` (Docker only). */

@@ -83,6 +83,8 @@ export interface Benchmark {
   statistics_published?: string[];
   policy: {
     isolation_required: boolean;
+    /** Read-only root file system, noexec /tmp (containers/docker-runner.ts); default false. */
+    strict_isolation?: boolean;
     auto_approve?: { models: AutoApproval; datasets: AutoApproval; allowlist?: string[] };
     model_priority?: "declared" | "fifo";
   };

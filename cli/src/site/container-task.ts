@@ -1,17 +1,27 @@
 /**
- * Running a benchmark's containers on a site's data, as `dataset prepare` (the reference model)
- * and `run` (every approved model) both do: find the task in the container definition, give it
- * its parameters file, run `infer` with the model and `evaluate` with the evaluator, and read what
- * a container wrote (statistics.yaml, results.yaml) without ever echoing its content.
- *
- * Mounts fedeval fills, by MedPerf's names:
- *   infer     data_path (prepared data), parameters_file, additional_files → output_path (predictions)
- *   evaluate  predictions, labels (prepared labels), parameters_file, additional_files → output_path (results.yaml)
- * `additional_files` is the container's checked additional files (additional-files.ts), or an
- * empty folder for a container that declares none, as MedPerf mounts one.
+ * Running a benchmark's containers at a site, with every mount MedPerf gives a task
+ * (medperf/entities/cube.py `run`, commands/dataset/prepare.py, commands/execution/
+ * container_execution.py). Each task receives the mounts of its step, plus on every task:
+ *   parameters_file    the container's parameters: `benchmarks/<b>/containers/<name>/parameters.yaml`
+ *                      (MedPerf's `workspace/parameters.yaml`, MLCube's workspace parameters file),
+ *                      else an empty mapping
+ *   additional_files   the container's verified additional files (its weights) when it has any
+ *                      (`ContainerRole.additionalFiles`), else an empty folder (as MedPerf gives a
+ *                      container without them)
+ * and by step:
+ *   prepare       data_path, labels_path (raw) → output_path, output_labels_path, metadata_path, report_file
+ *   sanity_check  data_path, labels_path (prepared), metadata_path
+ *   statistics    data_path, labels_path (prepared), metadata_path → output_path (statistics.yaml)
+ *   infer         data_path (prepared data) → output_path (predictions)
+ *   evaluate      predictions, labels (prepared labels) → output_path (results.yaml),
+ *                 local_outputs_path (kept in the site workspace, never published)
+ * A container mounts only what its definition declares; a mount it declares that its step does not
+ * fill is refused in one line before it runs. The benchmark's `policy.strict_isolation` runs
+ * every task under strict isolation (containers/docker-runner.ts). What a container wrote
+ * (statistics.yaml, results.yaml) is read without ever echoing its content.
  */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { UserError } from "../base/errors.ts";
 import type { ContainerRunner, ResolvedImage, TaskRunOutcome } from "../containers/runner.ts";
 import type { KnownTask, TaskInterface } from "../containers/types.ts";
@@ -61,25 +71,83 @@ export async function parametersFile(
 export interface ContainerRole {
   ref: ContainerReference;
   image: ResolvedImage;
-  /** Host folder of its checked additional files (mounted read-only); absent: none declared. */
+  /**
+   * Host folder of the container's additional files (MedPerf's `additional_files` tarball,
+   * downloaded and verified by hash), mounted read-only at each task's `additional_files`.
+   * Absent: an empty folder.
+   */
   additionalFiles?: string;
 }
 
-export interface EvaluationRequest {
+/** What every task of one command shares. */
+export interface TaskSetting {
   runner: ContainerRunner;
   limits: SiteLimits;
+  /** Governance repository root. */
   root: string;
   folder: BenchmarkFolder;
+  /** Where parameters files and empty additional-files folders are written. */
+  scratch: string;
+  logFile: string;
+  containerLabels?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs task `name` of a benchmark container with `mounts` (by MedPerf's names) plus the
+ * container's parameters file and additional files. Task failures are outcomes, not exceptions.
+ */
+export async function runContainerTask(
+  setting: TaskSetting,
+  role: ContainerRole,
+  name: KnownTask,
+  mounts: Record<string, string>,
+): Promise<TaskRunOutcome> {
+  const task = containerTask(setting.folder, role.ref, name);
+  const file = paths.container(setting.folder.id, role.ref.config);
+  const own = join(setting.scratch, "containers", posix.basename(role.ref.config, ".yaml"));
+  let additionalFiles = role.additionalFiles;
+  if (additionalFiles === undefined) {
+    additionalFiles = join(own, "additional_files");
+    await mkdir(additionalFiles, { recursive: true });
+  }
+  const all: Record<string, string> = {
+    ...mounts,
+    parameters_file: await parametersFile(
+      setting.root,
+      setting.folder.id,
+      role.ref,
+      join(own, "parameters.yaml"),
+    ),
+    additional_files: additionalFiles,
+  };
+  for (const mount of [...task.inputs, ...task.outputs]) {
+    if (all[mount.name] === undefined) {
+      throw new UserError(
+        `${file}: task ${name} declares ${mount.name}, which fedeval does not give the ${name} task (it gives ${Object.keys(all).sort().join(", ")})`,
+      );
+    }
+  }
+  return setting.runner.runTask({
+    image: role.image,
+    task,
+    mounts: all,
+    limits: taskLimits(setting.limits, task, file),
+    strict: setting.folder.benchmark?.data?.policy.strict_isolation === true,
+    logFile: setting.logFile,
+    labels: setting.containerLabels,
+    signal: setting.signal,
+  });
+}
+
+export interface EvaluationRequest extends TaskSetting {
   model: ContainerRole;
   evaluator: ContainerRole;
   /** Prepared data and labels folders. */
   data: string;
   labels: string;
-  /** A fresh folder for predictions, parameters and results.yaml. */
-  scratch: string;
-  logFile: string;
-  containerLabels?: Record<string, string>;
-  signal?: AbortSignal;
+  /** The evaluator's `local_outputs_path`: a folder in the site workspace, never published. */
+  localOutputs: string;
   now: () => Date;
 }
 
@@ -92,56 +160,28 @@ export interface EvaluationRun {
   resultsFile: string;
 }
 
-/** Runs `infer` then, if it succeeded, `evaluate`. Task failures are outcomes, not exceptions. */
+/**
+ * Runs `infer` then, if it succeeded, `evaluate`, writing predictions and results.yaml under
+ * `scratch`. Task failures are outcomes, not exceptions.
+ */
 export async function inferAndEvaluate(req: EvaluationRequest): Promise<EvaluationRun> {
-  const inferTask = containerTask(req.folder, req.model.ref, "infer");
-  const evaluateTask = containerTask(req.folder, req.evaluator.ref, "evaluate");
+  // both tasks exist before either runs
+  containerTask(req.folder, req.model.ref, "infer");
+  containerTask(req.folder, req.evaluator.ref, "evaluate");
   const predictions = join(req.scratch, "predictions");
   const resultsFile = join(req.scratch, "results", "results.yaml");
-  const noFiles = join(req.scratch, "additional_files");
-  await mkdir(noFiles, { recursive: true });
-  const benchmark = req.folder.id;
-  const common = {
-    logFile: req.logFile,
-    labels: req.containerLabels,
-    signal: req.signal,
-  };
   const startedAt = req.now();
-  const infer = await req.runner.runTask({
-    ...common,
-    image: req.model.image,
-    task: inferTask,
-    limits: taskLimits(req.limits, inferTask),
-    mounts: {
-      data_path: req.data,
-      parameters_file: await parametersFile(
-        req.root,
-        benchmark,
-        req.model.ref,
-        join(req.scratch, "parameters", "model.yaml"),
-      ),
-      additional_files: req.model.additionalFiles ?? noFiles,
-      output_path: predictions,
-    },
+  const infer = await runContainerTask(req, req.model, "infer", {
+    data_path: req.data,
+    output_path: predictions,
   });
   if (infer.status !== "ok") return { startedAt, finishedAt: req.now(), infer, resultsFile };
-  const evaluate = await req.runner.runTask({
-    ...common,
-    image: req.evaluator.image,
-    task: evaluateTask,
-    limits: taskLimits(req.limits, evaluateTask),
-    mounts: {
-      predictions,
-      labels: req.labels,
-      parameters_file: await parametersFile(
-        req.root,
-        benchmark,
-        req.evaluator.ref,
-        join(req.scratch, "parameters", "evaluator.yaml"),
-      ),
-      additional_files: req.evaluator.additionalFiles ?? noFiles,
-      output_path: resultsFile,
-    },
+  await mkdir(req.localOutputs, { recursive: true });
+  const evaluate = await runContainerTask(req, req.evaluator, "evaluate", {
+    predictions,
+    labels: req.labels,
+    output_path: resultsFile,
+    local_outputs_path: req.localOutputs,
   });
   return { startedAt, finishedAt: req.now(), infer, evaluate, resultsFile };
 }

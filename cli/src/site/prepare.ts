@@ -28,7 +28,7 @@ import { UserError } from "../base/errors.ts";
 import type { Logger } from "../base/logger.ts";
 import { isoSeconds, newRunId } from "../base/run-id.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
-import type { ContainerRunner, ResolvedImage } from "../containers/runner.ts";
+import type { ContainerRunner } from "../containers/runner.ts";
 import { validateSchema } from "../formats/schema-registry.ts";
 import { parseYaml } from "../formats/yaml-source.ts";
 import { governanceFileText } from "../governance/governance-file.ts";
@@ -38,13 +38,14 @@ import type { Benchmark, ContainerReference, Dataset } from "../governance/types
 import { AdditionalFiles } from "./additional-files.ts";
 import { ContainerImages } from "./container-image.ts";
 import {
-  containerTask,
+  type ContainerRole,
   evaluateModel,
   outcomeLine,
-  parametersFile,
   readContainerYaml,
+  runContainerTask,
+  type TaskSetting,
 } from "./container-task.ts";
-import { type SiteLimits, taskLimits } from "./runners.ts";
+import type { SiteLimits } from "./runners.ts";
 import { requireSite } from "./site-governance.ts";
 import { type DatasetHash, hashDatasetTree, listDatasetFiles } from "./tree-hash.ts";
 
@@ -56,6 +57,8 @@ export interface PreparedPaths {
   data: string;
   labels: string;
   statistics: string;
+  /** What `prepare` writes at metadata_path and `sanity_check` and `statistics` read (not hashed). */
+  metadata: string;
   manifest: string;
   association: string;
 }
@@ -72,6 +75,7 @@ function pathsIn(dir: string): PreparedPaths {
     data: join(prepared, "data"),
     labels: join(prepared, "labels"),
     statistics: join(dir, "statistics.yaml"),
+    metadata: join(dir, "metadata"),
     manifest: join(dir, "manifest.json"),
     association: join(dir, "dataset.yaml"),
   };
@@ -271,8 +275,7 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
       limits: req.limits,
       root: req.index.root,
       folder,
-      image: prepImage,
-      additionalFiles: prepFiles,
+      preparation: { ref: containers.preparation, image: prepImage, additionalFiles: prepFiles },
       raw: { data: req.data, labels: req.labels },
       out: tmp,
       runDir,
@@ -301,6 +304,7 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
         data: tmp.data,
         labels: tmp.labels,
         scratch: join(runDir, "reference"),
+        localOutputs: req.workspace.localOutputs(req.benchmark, req.dataset, "reference-model", runId),
         logFile,
         containerLabels,
         signal: req.signal,
@@ -352,24 +356,15 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
   }
 }
 
-export interface PreparationRequest {
-  runner: ContainerRunner;
-  limits: SiteLimits;
-  root: string;
-  folder: BenchmarkFolder;
-  /** The benchmark's preparation image, resolved. */
-  image: ResolvedImage;
-  /** Host folder of its checked additional files; absent: none declared (an empty folder is mounted). */
-  additionalFiles?: string;
+export interface PreparationRequest extends Omit<TaskSetting, "scratch"> {
+  /** The benchmark's preparation container, its image resolved. */
+  preparation: ContainerRole;
   /** Raw data and labels folders (read only). */
   raw: { data: string; labels: string };
-  /** Where the prepared data, labels and statistics.yaml go (the folders exist). */
-  out: { data: string; labels: string; statistics: string };
-  /** The run's folder: parameters, metadata and report.yaml go there. */
+  /** Where the prepared data, labels, metadata and statistics.yaml go (the data folders exist). */
+  out: { data: string; labels: string; metadata: string; statistics: string };
+  /** The run's folder: parameters and report.yaml go there. */
   runDir: string;
-  logFile: string;
-  containerLabels?: Record<string, string>;
-  signal?: AbortSignal;
   logger: Logger;
 }
 
@@ -379,52 +374,35 @@ export type PreparationRun =
 
 /**
  * Runs the preparation container's `prepare`, `sanity_check` and `statistics` tasks on raw data
- * (`dataset prepare` at a site, and the compatibility test on a benchmark's demo data). A failed
- * task is an outcome, not an exception; its message never quotes the container's output.
+ * with MedPerf's mounts (commands/dataset/prepare.py; `metadata_path` is written by prepare and
+ * read by the two others) for `dataset prepare` at a site and the compatibility test on a
+ * benchmark's demo data. A failed task is an outcome, not an exception; its message never
+ * quotes the container's output.
  */
 export async function runPreparation(req: PreparationRequest): Promise<PreparationRun> {
-  const ref = req.folder.benchmark?.data?.containers.preparation;
-  if (!ref) throw new Error(`benchmark ${req.folder.id} did not load`);
-  const parameters = await parametersFile(
-    req.root,
-    req.folder.id,
-    ref,
-    join(req.runDir, "parameters", "preparation.yaml"),
-  );
-  const noFiles = join(req.runDir, "additional_files");
-  if (!req.additionalFiles) await mkdir(noFiles, { recursive: true });
-  const additionalFiles = req.additionalFiles ?? noFiles;
+  const setting = { ...req, scratch: req.runDir };
+  await mkdir(req.out.metadata, { recursive: true });
   const run = async (name: "prepare" | "sanity_check" | "statistics", mounts: Record<string, string>) => {
     req.logger.info(`running ${name}`);
-    const task = containerTask(req.folder, ref, name);
-    const outcome = await req.runner.runTask({
-      logFile: req.logFile,
-      labels: req.containerLabels,
-      signal: req.signal,
-      image: req.image,
-      task,
-      limits: taskLimits(req.limits, task),
-      mounts: { parameters_file: parameters, additional_files: additionalFiles, ...mounts },
+    const outcome = await runContainerTask(setting, req.preparation, name, {
+      metadata_path: req.out.metadata,
+      ...mounts,
     });
     return outcome.status === "ok"
       ? undefined
       : { ok: false as const, step: name, message: outcomeLine(outcome, name), logTail: outcome.logTail };
   };
+  const prepared = { data_path: req.out.data, labels_path: req.out.labels };
   const failed =
     (await run("prepare", {
       data_path: req.raw.data,
       labels_path: req.raw.labels,
       output_path: req.out.data,
       output_labels_path: req.out.labels,
-      metadata_path: join(req.runDir, "metadata"),
       report_file: join(req.runDir, "report.yaml"),
     })) ??
-    (await run("sanity_check", { data_path: req.out.data, labels_path: req.out.labels })) ??
-    (await run("statistics", {
-      data_path: req.out.data,
-      labels_path: req.out.labels,
-      output_path: req.out.statistics,
-    }));
+    (await run("sanity_check", prepared)) ??
+    (await run("statistics", { ...prepared, output_path: req.out.statistics }));
   if (failed) return failed;
   const read = await readContainerYaml(req.out.statistics, "statistics.yaml");
   const statistics = "data" in read ? read.data : undefined;

@@ -475,6 +475,12 @@ function runContainers(ctx: RunContext, task: TripleTask, inputs: CheckedInputs)
     data: inputs.local.paths.data,
     labels: inputs.local.paths.labels,
     scratch: task.scratch,
+    localOutputs: req.workspace.localOutputs(
+      task.triple.benchmark,
+      task.triple.dataset,
+      task.triple.model,
+      ctx.runId,
+    ),
     logFile: task.logFile,
     containerLabels: {
       "fedeval.run": ctx.runId,

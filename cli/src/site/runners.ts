@@ -95,8 +95,19 @@ export function siteLimits(flags: LimitFlags, defaults: Partial<RunLimits> = {})
   return { limits, shmFromFlag: flags.shmSize !== undefined };
 }
 
-/** The limits of one task: the site's, with the definition's `shm_size` unless `--shm-size` was given. */
-export function taskLimits(site: SiteLimits, task: TaskInterface): RunLimits {
+/**
+ * The limits of one task: the site's, with the definition's `shm_size` unless `--shm-size` was
+ * given. GPUs are the site's to give (`--gpus`, as MedPerf's `--gpus` overrides `run_args.gpus`):
+ * a task whose definition asks for GPUs (`run_args.gpus`) where the site gives none is refused
+ * in one line before it starts.
+ */
+export function taskLimits(site: SiteLimits, task: TaskInterface, definition?: string): RunLimits {
+  if (task.gpus !== undefined && site.limits.gpus === undefined) {
+    const asked = Array.isArray(task.gpus) ? `device=${task.gpus.join(",")}` : String(task.gpus);
+    throw new UserError(
+      `task ${task.name}${definition ? ` of ${definition}` : ""} asks for GPUs (run_args.gpus: ${asked}) and this site gives containers none: run with --gpus ${asked} where the machine has them`,
+    );
+  }
   if (site.shmFromFlag || task.shmSize === undefined) return site.limits;
   let shmBytes: number;
   try {

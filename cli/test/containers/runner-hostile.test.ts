@@ -133,8 +133,22 @@ describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, {
     assert.equal(await readFile(join(outcome.dir, "data.txt"), "utf8"), "original data");
   });
 
-  test("writing outside its outputs is refused: the root file system is read-only, /tmp is private", async () => {
-    const outcome = await runProgram("write-outside.mjs");
+  // root in the container (still without capabilities) owns the image's files: only the layer stops it
+  const root = { user: { uid: 0, gid: 0 } };
+
+  test("writing outside its outputs lands in the container's own layer, discarded with it", async () => {
+    for (const attempt of [1, 2]) {
+      const outcome = await runProgram("write-outside.mjs", [], root);
+      assert.equal(outcome.status, "ok", outcome.message);
+      assert.match(outcome.log, /^planted before: false$/m, `run ${attempt} finds no file of an earlier run`);
+      assert.match(outcome.log, /wrote \/tmp\/scratch\.txt/);
+      assert.match(outcome.log, /wrote \/usr\/local\/bin\/planted/);
+    }
+    assert.deepEqual(await containersLabelled(docker, run.filter), []);
+  });
+
+  test("under strict isolation writing outside its outputs is refused: the root file system is read-only", async () => {
+    const outcome = await runProgram("write-outside.mjs", [], { ...root, strict: true });
     assert.equal(outcome.status, "failed");
     assert.equal(
       outcome.message,
@@ -143,16 +157,37 @@ describe(`hostile containers on ${engine ? engineLine(engine) : "no engine"}`, {
     assert.match(outcome.log, /wrote \/tmp\/scratch\.txt/);
   });
 
-  test("a VOLUME the image declares is not writable either", async () => {
+  test("a VOLUME the image declares is read-only inside an output mount, elsewhere a discarded tmpfs", async () => {
     assert.deepEqual(image.volumes?.sort(), ["/mnt/out/cache", "/var/cache/model"]);
-    const outcome = await runProgram("write-volume.mjs");
+    for (const attempt of [1, 2]) {
+      const outcome = await runProgram("write-volume.mjs");
+      assert.equal(outcome.status, "ok", outcome.message);
+      // inside the output mount: Docker would hide an anonymous volume there
+      assert.match(outcome.log, /EROFS: read-only file system, open '\/mnt\/out\/cache\/kept'/);
+      assert.match(outcome.log, /^planted before: false$/m, `run ${attempt}`);
+      assert.match(outcome.log, /wrote \/var\/cache\/model\/planted/);
+    }
+  });
+
+  test("under strict isolation no VOLUME the image declares is writable", async () => {
+    const outcome = await runProgram("write-volume.mjs", [], { strict: true });
     assert.equal(outcome.status, "failed");
     assert.equal(
       outcome.message,
       "task infer failed with exit code 1: Error: EROFS: read-only file system, open '/var/cache/model/planted'",
     );
-    // inside the output mount too: Docker would hide an anonymous volume there
     assert.match(outcome.log, /EROFS: read-only file system, open '\/mnt\/out\/cache\/kept'/);
+  });
+
+  test("filling its writable root file system stops at the output limit", async () => {
+    const outcome = await runProgram("fill-layer.mjs", [], {
+      ...root,
+      limits: { ...limits, timeoutMs: 20_000 },
+    });
+    assert.equal(outcome.status, "output-limit");
+    assert.equal(outcome.message, "task infer exceeded the 8 MiB output limit");
+    assert.match(outcome.log, /^10 MiB written$/m);
+    assert.doesNotMatch(outcome.log, /^200 MiB written$/m);
   });
 
   test("a fork bomb stops at the pids limit", async () => {

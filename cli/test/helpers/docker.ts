@@ -41,18 +41,16 @@ export function isolatedDockerRunFlags(limits: RunLimits): string[] {
   return [
     "--rm",
     "--network=none",
-    "--read-only",
     "--cap-drop=ALL",
     "--security-opt=no-new-privileges",
     `--pids-limit=${limits.pids}`,
     `--memory=${limits.memoryBytes}`,
     `--memory-swap=${limits.memoryBytes}`,
     `--shm-size=${limits.shmBytes}`,
-    `--tmpfs=/tmp:rw,noexec,nosuid,size=${limits.tmpBytes}`,
+    `--tmpfs=/tmp:rw,exec,nosuid,nodev,size=${limits.tmpBytes}`,
     `--ulimit=fsize=${limits.outputBytes}`,
     "--log-driver=none",
     `--user=${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
-    "--env=HOME=/tmp",
   ];
 }
 

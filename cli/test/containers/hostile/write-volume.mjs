@@ -1,9 +1,11 @@
 // Writes into the VOLUMEs its image declares: one inside its output mount, one elsewhere.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 
 try {
   writeFileSync("/mnt/out/cache/kept", "hidden?");
 } catch (err) {
   console.log(String(err));
 }
+console.log(`planted before: ${existsSync("/var/cache/model/planted")}`);
 writeFileSync("/var/cache/model/planted", "persisted?");
+console.log("wrote /var/cache/model/planted");
