@@ -60,6 +60,8 @@ export interface MetricSpec {
   /** The τ² estimator of random-effects pooling; REML when absent. */
   estimator?: "REML" | "DL";
   histogram_bins?: number;
+  /** Where the evaluator writes it in results.yaml when not under its id: a key (`AUC`) or nested keys. */
+  key?: string | string[];
 }
 
 export interface Benchmark {

@@ -12,7 +12,8 @@
  * go to the site's logs before anyone approved anything.
  *
  * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
- * or MedPerf's flat shape (`{metric: number}`).
+ * or MedPerf's flat shape (`{AUC: 0.81, Accuracy: 0.9}`); each metric is read at its `key` (a
+ * key as the evaluator spells it, or nested keys), by default at its id.
  */
 import type {
   Benchmark,
@@ -23,6 +24,7 @@ import type {
   SubgroupCell,
 } from "../governance/types.ts";
 import { metricDisagreement } from "./metric-agreement.ts";
+import { poolingOf } from "./pooling.ts";
 
 export interface Dropped {
   /** Where in the evaluator output, e.g. `metrics.auc.note` or `patient_ids`. */
@@ -127,6 +129,19 @@ function cleanMetric(
   return out;
 }
 
+/** Where a metric sits in an evaluator's metrics: its `key` (one key, or nested keys), else its id. */
+export function metricKeyPath(spec: Pick<MetricSpec, "id" | "key">): string[] {
+  if (spec.key === undefined) return [spec.id];
+  return typeof spec.key === "string" ? [spec.key] : spec.key;
+}
+
+/** The value at `path` of nested mappings; undefined when a key is missing or a step is not a mapping. */
+export function valueAt(raw: unknown, path: readonly string[]): unknown {
+  let v = raw;
+  for (const key of path) v = isRecord(v) && Object.hasOwn(v, key) ? v[key] : undefined;
+  return v;
+}
+
 function cleanMetrics(
   benchmark: Benchmark,
   raw: Record<string, unknown>,
@@ -136,18 +151,65 @@ function cleanMetrics(
   all: boolean,
 ): Record<string, MetricValue> {
   const out: Record<string, MetricValue> = {};
-  const specs = new Map(benchmark.metrics.map((m) => [m.id, m]));
-  for (const [id, v] of Object.entries(raw)) {
-    const spec = specs.get(id);
-    if (!spec) {
-      dropped.push({ path: `${at}.${id}`, why: "not a metric the benchmark declares" });
-      continue;
-    }
-    const m = cleanMetric(spec, v, n, `${at}.${id}`, dropped);
-    out[id] = m ?? { value: null, reason: "evaluator-error" };
+  const read: string[][] = [];
+  for (const spec of benchmark.metrics) {
+    const path = metricKeyPath(spec);
+    const v = valueAt(raw, path);
+    if (v === undefined) continue;
+    read.push(path);
+    const m = cleanMetric(spec, v, n, [at, ...path].join("."), dropped);
+    out[spec.id] = m ?? { value: null, reason: "evaluator-error" };
   }
+  dropUnread(raw, read, at, dropped);
   if (all) for (const spec of benchmark.metrics) out[spec.id] ??= { value: null, reason: "evaluator-error" };
   return out;
+}
+
+/** Reports every key of `raw` no declared metric reads (keys on the way to a nested metric are walked into). */
+function dropUnread(raw: Record<string, unknown>, read: string[][], at: string, dropped: Dropped[]): void {
+  for (const [key, v] of Object.entries(raw)) {
+    const below = read.filter((p) => p[0] === key);
+    if (!below.length) dropped.push({ path: `${at}.${key}`, why: "not a metric the benchmark declares" });
+    else if (!below.some((p) => p.length === 1) && isRecord(v))
+      dropUnread(
+        v,
+        below.map((p) => p.slice(1)),
+        `${at}.${key}`,
+        dropped,
+      );
+  }
+}
+
+/**
+ * What a metric's value lacks to be pooled across sites the way the benchmark declares (validate's
+ * FE222): the field its pooling method needs beside the value, or histogram bins other than the
+ * declared ones. `field` is where, below the metric. Undefined when it can be pooled (or is null).
+ */
+export function poolingGap(
+  spec: MetricSpec,
+  value: MetricValue,
+): { field: string[]; message: string } | undefined {
+  if (value.value === null) return undefined;
+  const need = poolingOf(spec).field;
+  if (need && value[need] === undefined) {
+    return {
+      field: [],
+      message: `${spec.id} pools by "${spec.pooling}" across sites and needs "${need}" beside its value`,
+    };
+  }
+  const bins = value.histogram?.bins;
+  if (
+    spec.pooling === "histogram" &&
+    bins !== undefined &&
+    spec.histogram_bins &&
+    bins !== spec.histogram_bins
+  ) {
+    return {
+      field: ["histogram", "bins"],
+      message: `${spec.id} histogram has ${bins} bins; the benchmark declares ${spec.histogram_bins}`,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -210,6 +272,19 @@ export function readEvaluatorOutput(benchmark: Benchmark, raw: unknown, caseCoun
       });
   }
   return { n, metrics, subgroups, dropped };
+}
+
+/**
+ * What keeps a result's metrics from being pooled the way the benchmark declares (a MedPerf
+ * evaluator's flat results.yaml gives values alone): refused here, before anyone approves it,
+ * rather than by `submit`'s validation.
+ */
+export function unpoolable(benchmark: Benchmark, output: Pick<EvaluatorOutput, "metrics">): string[] {
+  return benchmark.metrics.flatMap((spec) => {
+    const value = output.metrics[spec.id];
+    const gap = value && poolingGap(spec, value);
+    return gap ? [gap.message] : [];
+  });
 }
 
 export type PendingResult = Omit<Result, "approval" | "signature">;

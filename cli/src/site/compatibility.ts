@@ -25,7 +25,7 @@ import { type ContainerRunner, ImageRefusedError } from "../containers/runner.ts
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, ContainerReference } from "../governance/types.ts";
-import type { Dropped } from "../results/build-result.ts";
+import { type Dropped, unpoolable } from "../results/build-result.ts";
 import { AdditionalFiles } from "./additional-files.ts";
 import { ContainerImages } from "./container-image.ts";
 import { evaluateModel } from "./container-task.ts";
@@ -229,11 +229,19 @@ export async function compatibilityTest(req: CompatibilityRequest): Promise<Comp
       dropped: output.dropped,
       logTail: [],
     };
+    const gaps = unpoolable(benchmark, output);
     if (unusable === benchmark.metrics.length) {
       models.push({
         ...result,
         status: "failed",
         message: `the evaluator could compute none of the ${benchmark.metrics.length} declared metrics from the model's predictions`,
+      });
+    } else if (gaps.length) {
+      // `run` would refuse such a result at every site: say so before the model is approved
+      models.push({
+        ...result,
+        status: "failed",
+        message: `the evaluator's output cannot be pooled as the benchmark declares: ${gaps.join("; ")}`,
       });
     } else {
       const notes = [

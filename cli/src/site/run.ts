@@ -38,7 +38,14 @@ import {
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, ContainerReference, Model, Result } from "../governance/types.ts";
-import { type EvaluatorOutput, pendingResult, readEvaluatorOutput } from "../results/build-result.ts";
+import {
+  type EvaluatorOutput,
+  metricKeyPath,
+  pendingResult,
+  readEvaluatorOutput,
+  unpoolable,
+  valueAt,
+} from "../results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
 import { AdditionalFiles } from "./additional-files.ts";
 import { ContainerImages } from "./container-image.ts";
@@ -563,6 +570,14 @@ async function keepEvaluatorOutput(
     provenance.latency_ms_per_case = latency;
     fillLatencyMetric(benchmark, output, read.data, latency);
   }
+  const gaps = unpoolable(benchmark, output);
+  if (gaps.length) {
+    return end(
+      "failed",
+      `evaluator output refused: it cannot be pooled as benchmark ${benchmark.id} declares: ${gaps.join("; ")}`,
+      { dropped: output.dropped.length },
+    );
+  }
   const failedMetrics = benchmark.metrics.filter((m) => output.metrics[m.id]?.reason === "evaluator-error");
   if (failedMetrics.length === benchmark.metrics.length) {
     return end(
@@ -611,8 +626,7 @@ function fillLatencyMetric(
   const spec = benchmark.metrics.find((m) => m.id === id);
   if (!spec || (spec.range && (latency < spec.range[0] || latency > spec.range[1]))) return;
   const rawMetrics = (raw as { metrics?: unknown } | null)?.metrics ?? raw;
-  const written = typeof rawMetrics === "object" && rawMetrics !== null && id in rawMetrics;
-  if (!written) output.metrics[id] = { value: latency };
+  if (valueAt(rawMetrics, metricKeyPath(spec)) === undefined) output.metrics[id] = { value: latency };
 }
 
 /**

@@ -21,8 +21,8 @@ import type {
   Model,
   Result,
 } from "../governance/types.ts";
+import { poolingGap } from "../results/build-result.ts";
 import { metricDisagreement } from "../results/metric-agreement.ts";
-import { poolingOf } from "../results/pooling.ts";
 import { checkResultSignature } from "../results/signature.ts";
 import { checkPlaceholders } from "./placeholders.ts";
 
@@ -323,30 +323,8 @@ function checkMetricValues(
         `${id} = ${value.value} is outside its declared range [${spec.range.join(", ")}]`,
       );
     }
-    if (requireAll) {
-      const need = poolingOf(spec).field;
-      if (need && value[need] === undefined) {
-        r.at(
-          entry,
-          [...at, id],
-          "FE222",
-          `${id} pools by "${spec.pooling}" across sites and needs "${need}" beside its value`,
-        );
-      }
-      if (
-        spec.pooling === "histogram" &&
-        value.histogram &&
-        spec.histogram_bins &&
-        value.histogram.bins !== spec.histogram_bins
-      ) {
-        r.at(
-          entry,
-          [...at, id, "histogram", "bins"],
-          "FE222",
-          `${id} histogram has ${value.histogram.bins} bins; the benchmark declares ${spec.histogram_bins}`,
-        );
-      }
-    }
+    const gap = requireAll ? poolingGap(spec, value) : undefined;
+    if (gap) r.at(entry, [...at, id, ...gap.field], "FE222", gap.message);
     const h = value.histogram;
     if (h) {
       for (const side of ["positive", "negative"] as const) {

@@ -18,7 +18,7 @@ import { runCommand } from "../../src/commands/run.ts";
 import { buildNodeImage } from "../../src/containers/node-image.ts";
 import { governanceFileText } from "../../src/governance/governance-file.ts";
 import { loadGovernance } from "../../src/governance/loader.ts";
-import type { Result } from "../../src/governance/types.ts";
+import type { Benchmark, MetricSpec, Result } from "../../src/governance/types.ts";
 import { Outbox, type OutboxEntry } from "../../src/results/outbox.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { planSite } from "../../src/site/plan.ts";
@@ -60,6 +60,10 @@ writeFileSync(out, "# written on an old Mac\\rn: 900\\rmetrics:\\r  auc: {value:
 const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
 const keys = Array.from({ length: 40000 }, (_, i) => "k" + i + ": " + i).join("\\n");
 writeFileSync(out, "n: 900\\nmetrics:\\n  auc: {value: 0.8123}\\n" + keys + "\\n");`,
+  // MedPerf's chest X-ray evaluator writes its metrics flat, under its own keys
+  medperfEvaluator: `import { writeFileSync } from "node:fs";
+const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
+writeFileSync(out, "AUC: 0.75\\nAccuracy: 0.8\\n");`,
   smugglingEvaluator: `import { writeFileSync } from "node:fs";
 const out = process.argv.find((a) => a.startsWith("--output_path=")).slice(14);
 writeFileSync(out, [
@@ -115,6 +119,35 @@ describe("fedeval run", { skip }, () => {
     files.set(`${b}/benchmark.yaml`, benchmark.replace(images.evaluator, image));
     files.set(`${b}/containers/evaluator.yaml`, containerConfig(image, "evaluator"));
   };
+  const editBenchmark = (edit: (benchmark: Benchmark) => void) => (files: Map<string, string>) => {
+    const path = `${b}/benchmark.yaml`;
+    const benchmark = parse(files.get(path) as string) as Benchmark;
+    edit(benchmark);
+    files.set(path, governanceFileText("benchmark", benchmark));
+  };
+  /** auc pooled by mean: a bare value of it (as some evaluators here write) can then be pooled. */
+  const aucByMean = editBenchmark((benchmark) => {
+    const auc = benchmark.metrics.find((m) => m.id === "auc") as MetricSpec;
+    auc.pooling = "mean";
+    delete auc.histogram_bins;
+  });
+  /** Replaces the benchmark's metrics (the drift alert goes with them). */
+  const withMetrics = (metrics: MetricSpec[]) =>
+    editBenchmark((benchmark) => {
+      benchmark.metrics = metrics;
+      delete benchmark.drift;
+    });
+  const MEDPERF_METRICS = (auc: Partial<MetricSpec>): MetricSpec[] => [
+    { id: "auc", key: "AUC", group: "accuracy", direction: "higher", range: [0, 1], pooling: "mean", ...auc },
+    {
+      id: "accuracy",
+      key: "Accuracy",
+      group: "accuracy",
+      direction: "higher",
+      range: [0, 1],
+      pooling: "mean",
+    },
+  ];
 
   async function run(w: SiteWorld, extra: Partial<Parameters<typeof runCommand>[0]> = {}) {
     const io = bufferIO();
@@ -339,7 +372,10 @@ describe("fedeval run", { skip }, () => {
   });
 
   test("an evaluator smuggling strings and extra keys: dropped, reported by path, never by value", async () => {
-    const w = await world(withEvaluator(bad.smugglingEvaluator));
+    const w = await world((files) => {
+      withEvaluator(bad.smugglingEvaluator)(files);
+      aucByMean(files);
+    });
     const { code, out, err } = await run(w);
     assert.equal(code, 0, out + err);
     assert.match(
@@ -376,6 +412,34 @@ describe("fedeval run", { skip }, () => {
     assert.doesNotMatch(text, /patient-0042 positive|PATIENT|p-0042/);
   });
 
+  test("MedPerf's flat results.yaml is read through the benchmark's metric keys", async () => {
+    const w = await world((files) => {
+      withEvaluator(bad.medperfEvaluator)(files);
+      withMetrics(MEDPERF_METRICS({}))(files);
+    });
+    const { code, out, err } = await run(w);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /ok {6}\S+ \/ reference-logistic on north-2026: result pending as \S+$/m);
+    assert.doesNotMatch(out + err, /0\.75|0\.8/);
+    const [entry] = await new Outbox(w.site.outbox).list();
+    assert.deepEqual(entry?.result.metrics, { auc: { value: 0.75 }, accuracy: { value: 0.8 } });
+    assert.deepEqual(entry?.dropped, []);
+  });
+
+  test("a result the benchmark cannot pool as it declares is refused by run, before approval, saying what is missing", async () => {
+    const w = await world((files) => {
+      withEvaluator(bad.medperfEvaluator)(files);
+      withMetrics(MEDPERF_METRICS({ pooling: "histogram", histogram_bins: 20 }))(files);
+    });
+    const { code, out } = await run(w);
+    assert.equal(code, 1);
+    assert.match(
+      out,
+      /failed {2}\S+ \/ reference-logistic on north-2026: evaluator output refused: it cannot be pooled as benchmark pleural-effusion-demo declares: auc pools by "histogram" across sites and needs "histogram" beside its value \(log: /m,
+    );
+    assert.deepEqual(await new Outbox(w.site.outbox).list(), [], "nothing waits for approval");
+  });
+
   test("a failing evaluator never yields a result", async () => {
     const w = await world(withEvaluator(bad.failingEvaluator));
     const { code, out } = await run(w, { ignoreModelErrors: true });
@@ -388,7 +452,10 @@ describe("fedeval run", { skip }, () => {
   });
 
   test("results.yaml with CR-only line ends starting with a comment is read as lines", async () => {
-    const w = await world(allModelsWithEvaluator(bad.crOnlyEvaluator));
+    const w = await world((files) => {
+      allModelsWithEvaluator(bad.crOnlyEvaluator)(files);
+      aucByMean(files);
+    });
     const { code, out, err } = await run(w);
     assert.equal(code, 0, out + err);
     assert.match(out, /3 triples: 3 ok, 0 partial, 0 failed/);
