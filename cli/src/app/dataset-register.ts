@@ -1,9 +1,10 @@
 /**
  * `fedeval dataset register`: proposes the dataset association that `fedeval dataset prepare`
- * wrote into the site workspace (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`) as a pull
- * request, with `status: proposed`, or `status: approved` when the benchmark's
- * `policy.auto_approve` approves the site's datasets (by site id or by the requester's login; a
- * team in the allowlist is left to the committee).
+ * wrote into the site workspace (`$FEDEVAL_HOME/sites/S/datasets/B/ID/dataset.yaml`), once its
+ * reference test passed (it then carries `reference_result`), as a pull request, with
+ * `status: proposed`, or `status: approved` when the benchmark's `policy.auto_approve` approves
+ * the site's datasets (by site id or by the requester's login; a team in the allowlist is left to
+ * the committee).
  */
 import { join } from "node:path";
 import { UserError } from "../base/errors.ts";
@@ -109,6 +110,11 @@ async function preparedAssociation(req: DatasetRegisterRequest, file: string): P
   if (dataset.id !== req.name || dataset.site !== req.site) {
     throw new UserError(
       `${file} describes dataset "${dataset.id}" of site "${dataset.site}", not ${req.name} of ${req.site}`,
+    );
+  }
+  if (!dataset.reference_result) {
+    throw new UserError(
+      `dataset ${req.name} has not passed its reference test (the benchmark's reference model on it), so the committee could not see that it works: run \`fedeval dataset test --benchmark ${req.benchmark} --site ${req.site} --name ${req.name}\` first`,
     );
   }
   return dataset;

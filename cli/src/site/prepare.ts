@@ -1,9 +1,9 @@
 /**
  * Dataset preparation at a site (`fedeval dataset prepare`) and its check (`fedeval dataset check`).
  *
- * Preparation runs the benchmark's preparation container on the site's raw data:
- * `prepare` → `sanity_check` → `statistics`, then the benchmark's reference model and evaluator on
- * the prepared data (MedPerf's association test), and writes what the site would propose:
+ * Preparation is MedPerf's (commands/dataset/prepare.py): the benchmark's preparation container
+ * on the site's raw data, `prepare` → `sanity_check` → `statistics`; then fedeval hashes the
+ * prepared data and writes what the site would propose:
  *
  *   <site workspace>/datasets/<benchmark>/<dataset>/
  *     prepared/data/ prepared/labels/   the prepared data and labels: the hashed tree
@@ -19,11 +19,18 @@
  * Published statistics: only keys the benchmark lists in `statistics_published`, each a count or a
  * map of category → count; category counts between 1 and `subgroups.min_cell - 1` are suppressed
  * (left out). Everything else stays in the workspace's statistics.yaml.
+ *
+ * The reference test is a separate step (MedPerf's association test, commands/dataset/
+ * associate_benchmark.py): the benchmark's reference model and evaluator on the prepared data.
+ * It adds `reference_result` to the workspace's dataset.yaml when it passes; when it fails it
+ * reports why and changes nothing: the prepared data stay, and `dataset register` refuses an
+ * association without a reference result.
  */
 
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../base/atomic-write.ts";
 import { UserError } from "../base/errors.ts";
 import type { Logger } from "../base/logger.ts";
 import { isoSeconds, newRunId } from "../base/run-id.ts";
@@ -35,6 +42,7 @@ import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, SLUG } from "../governance/layout.ts";
 import type { BenchmarkFolder, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, ContainerReference, Dataset } from "../governance/types.ts";
+import { unpoolable } from "../results/build-result.ts";
 import { AdditionalFiles } from "./additional-files.ts";
 import { ContainerImages } from "./container-image.ts";
 import {
@@ -185,7 +193,7 @@ export interface PrepareRequest {
   signal?: AbortSignal;
 }
 
-export type PrepareStep = "prepare" | "sanity_check" | "statistics" | "reference model" | "evaluator";
+export type PrepareStep = "prepare" | "sanity_check" | "statistics";
 
 export type PrepareOutcome =
   | {
@@ -196,8 +204,6 @@ export type PrepareOutcome =
       statistics: Record<string, unknown>;
       split: PublishedStatistics;
       hash: DatasetHash;
-      /** Paths in the evaluator's output that were dropped from the reference result. */
-      dropped: { path: string; why: string }[];
       logFile: string;
     }
   | { ok: false; step: PrepareStep; message: string; logTail: string[]; logFile: string };
@@ -247,27 +253,14 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
   const containerLabels = { "fedeval.run": runId, "fedeval.site": req.site };
 
   try {
-    req.logger.info(`checking images of benchmark ${req.benchmark}`);
-    const images = new ContainerImages({
-      runner: req.runner,
-      downloads: req.workspace.imageArchives,
-      env: req.env ?? {},
-      logger: req.logger,
+    req.logger.info(`checking the preparation image of benchmark ${req.benchmark}`);
+    const prepImage = await containerImages(req).image(folder, containers.preparation, "the preparation");
+    const prepFiles = await additionalFiles(req).folder({
+      root: req.index.root,
+      benchmark: req.benchmark,
+      ref: containers.preparation,
+      role: `the preparation (${paths.benchmark(req.benchmark)})`,
     });
-    const prepImage = await images.image(folder, containers.preparation, "the preparation");
-    const modelImage = await images.image(folder, containers.reference_model, "the reference model");
-    const evaluatorImage = await images.image(folder, containers.evaluator, "the evaluator");
-    const additionalFiles = new AdditionalFiles({
-      cache: req.workspace.additionalFiles,
-      env: req.env ?? {},
-      logger: req.logger,
-    });
-    const files = (ref: ContainerReference, role: string) =>
-      additionalFiles.folder({ root: req.index.root, benchmark: req.benchmark, ref, role });
-    const where = `(${paths.benchmark(req.benchmark)})`;
-    const prepFiles = await files(containers.preparation, `the preparation ${where}`);
-    const modelFiles = await files(containers.reference_model, `the reference model ${where}`);
-    const evaluatorFiles = await files(containers.evaluator, `the evaluator ${where}`);
     await mkdir(tmp.data, { recursive: true });
     await mkdir(tmp.labels, { recursive: true });
     const preparation = await runPreparation({
@@ -291,36 +284,6 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
     req.logger.info("hashing the prepared data");
     const hash = await hashDatasetTree(tmp.prepared);
     await writeFile(tmp.manifest, `${JSON.stringify(await manifestOf(tmp.prepared), null, 1)}\n`);
-
-    req.logger.info("running the reference model and the evaluator on the prepared data");
-    const evaluation = await evaluateModel(
-      {
-        runner: req.runner,
-        limits: req.limits,
-        root: req.index.root,
-        folder,
-        model: { ref: containers.reference_model, image: modelImage, additionalFiles: modelFiles },
-        evaluator: { ref: containers.evaluator, image: evaluatorImage, additionalFiles: evaluatorFiles },
-        data: tmp.data,
-        labels: tmp.labels,
-        scratch: join(runDir, "reference"),
-        localOutputs: req.workspace.localOutputs(req.benchmark, req.dataset, "reference-model", runId),
-        logFile,
-        containerLabels,
-        signal: req.signal,
-        now,
-      },
-      benchmark,
-      await caseCount(statistics, tmp.data),
-    );
-    if (!evaluation.ok) {
-      const step = evaluation.task === "infer" ? "reference model" : "evaluator";
-      return { ok: false, step, message: evaluation.message, logTail: evaluation.logTail, logFile };
-    }
-    const output = evaluation.output;
-    const reference: Record<string, number | null> = {};
-    for (const m of benchmark.metrics) reference[m.id] = output.metrics[m.id]?.value ?? null;
-
     const association: Dataset = {
       schema: "fedeval/dataset@1",
       id: req.dataset,
@@ -329,31 +292,148 @@ export async function prepareDataset(req: PrepareRequest): Promise<PrepareOutcom
       hash: hash.hash,
       medperf_uid: hash.medperfUid,
       statistics: split.published,
-      reference_result: reference,
       status: "proposed",
       ...(req.requestedBy ? { requested_by: req.requestedBy } : {}),
       prepared_at: isoSeconds(now()),
     };
-    const text = governanceFileText("dataset", association);
-    const check = parseYaml(text, "dataset.yaml");
-    const problems = check.source ? validateSchema("dataset", check.source) : check.diagnostics;
-    if (problems.length) throw new Error(`the association fedeval built is invalid: ${problems[0]?.message}`);
-    await writeFile(tmp.association, text);
+    await writeFile(tmp.association, associationText(association));
     await rename(tmp.dir, final.dir);
-    await rm(join(runDir, "reference"), { recursive: true, force: true });
-    return {
-      ok: true,
-      paths: final,
-      association,
-      statistics,
-      split,
-      hash,
-      dropped: output.dropped,
-      logFile,
-    };
+    return { ok: true, paths: final, association, statistics, split, hash, logFile };
   } finally {
     await rm(tmp.dir, { recursive: true, force: true });
   }
+}
+
+/** The images of a benchmark's containers at the site, pinned and checked (container-image.ts). */
+function containerImages(req: {
+  runner: ContainerRunner;
+  workspace: SiteWorkspace;
+  env?: NodeJS.ProcessEnv;
+  logger: Logger;
+}) {
+  return new ContainerImages({
+    runner: req.runner,
+    downloads: req.workspace.imageArchives,
+    env: req.env ?? {},
+    logger: req.logger,
+  });
+}
+
+/** The site's cache of containers' additional files (additional-files.ts). */
+function additionalFiles(req: { workspace: SiteWorkspace; env?: NodeJS.ProcessEnv; logger: Logger }) {
+  return new AdditionalFiles({
+    cache: req.workspace.additionalFiles,
+    env: req.env ?? {},
+    logger: req.logger,
+  });
+}
+
+/** The association as dataset.yaml text, checked against its schema. */
+function associationText(association: Dataset): string {
+  const text = governanceFileText("dataset", association);
+  const check = parseYaml(text, "dataset.yaml");
+  const problems = check.source ? validateSchema("dataset", check.source) : check.diagnostics;
+  if (problems.length) throw new Error(`the association fedeval built is invalid: ${problems[0]?.message}`);
+  return text;
+}
+
+export interface ReferenceTestRequest {
+  index: GovernanceIndex;
+  benchmark: string;
+  site: string;
+  dataset: string;
+  runner: ContainerRunner;
+  limits: SiteLimits;
+  workspace: SiteWorkspace;
+  logger: Logger;
+  /** HTTPS_PROXY and friends, for fetching additional files. */
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+export type ReferenceOutcome =
+  | {
+      ok: true;
+      /** The workspace's association, now with `reference_result`. */
+      association: Dataset;
+      /** Paths in the evaluator's output that were dropped from the reference result. */
+      dropped: { path: string; why: string }[];
+      logFile: string;
+    }
+  | { ok: false; step: "reference model" | "evaluator"; message: string; logTail: string[]; logFile: string };
+
+/**
+ * The reference test of a prepared dataset (MedPerf's association test): the benchmark's
+ * reference model and evaluator on it. Passing adds `reference_result` to the workspace's
+ * dataset.yaml; failing is an outcome that changes nothing (the prepared data stay). A dataset
+ * not prepared here is a UserError.
+ */
+export async function testReferenceModel(req: ReferenceTestRequest): Promise<ReferenceOutcome> {
+  const now = req.now ?? (() => new Date());
+  const { folder, benchmark } = benchmarkOf(req.index, req.benchmark);
+  requireSite(req.index, req.site);
+  const local = await readLocalDataset(req.workspace, req.benchmark, req.dataset);
+  if (!local) {
+    throw new UserError(
+      `dataset ${req.dataset} of benchmark ${req.benchmark} is not prepared in this workspace: run \`fedeval dataset prepare\` first`,
+    );
+  }
+  const runId = newRunId(now());
+  const runDir = join(req.workspace.runs, runId);
+  const logFile = join(runDir, "reference.log");
+  const { containers } = benchmark;
+  req.logger.info(`checking the reference model and evaluator images of benchmark ${req.benchmark}`);
+  const images = containerImages(req);
+  const modelImage = await images.image(folder, containers.reference_model, "the reference model");
+  const evaluatorImage = await images.image(folder, containers.evaluator, "the evaluator");
+  const cache = additionalFiles(req);
+  const where = `(${paths.benchmark(req.benchmark)})`;
+  const files = (ref: ContainerReference, role: string) =>
+    cache.folder({ root: req.index.root, benchmark: req.benchmark, ref, role: `${role} ${where}` });
+  const modelFiles = await files(containers.reference_model, "the reference model");
+  const evaluatorFiles = await files(containers.evaluator, "the evaluator");
+  req.logger.info("running the reference model and the evaluator on the prepared data");
+  const statistics = await readContainerYaml(local.paths.statistics, "statistics.yaml");
+  const evaluation = await evaluateModel(
+    {
+      runner: req.runner,
+      limits: req.limits,
+      root: req.index.root,
+      folder,
+      model: { ref: containers.reference_model, image: modelImage, additionalFiles: modelFiles },
+      evaluator: { ref: containers.evaluator, image: evaluatorImage, additionalFiles: evaluatorFiles },
+      data: local.paths.data,
+      labels: local.paths.labels,
+      scratch: join(runDir, "reference"),
+      localOutputs: req.workspace.localOutputs(req.benchmark, req.dataset, "reference-model", runId),
+      logFile,
+      containerLabels: { "fedeval.run": runId, "fedeval.site": req.site },
+      signal: req.signal,
+      now,
+    },
+    benchmark,
+    await caseCount(
+      "data" in statistics ? (statistics.data as Record<string, unknown>) : {},
+      local.paths.data,
+    ),
+  );
+  if (!evaluation.ok) {
+    const step = evaluation.task === "infer" ? "reference model" : "evaluator";
+    return { ok: false, step, message: evaluation.message, logTail: evaluation.logTail, logFile };
+  }
+  const { output } = evaluation;
+  const gaps = unpoolable(benchmark, output);
+  if (gaps.length) {
+    const message = `the evaluator's output cannot be pooled as the benchmark declares: ${gaps.join("; ")}`;
+    return { ok: false, step: "evaluator", message, logTail: [], logFile };
+  }
+  const reference: Record<string, number | null> = {};
+  for (const m of benchmark.metrics) reference[m.id] = output.metrics[m.id]?.value ?? null;
+  const association: Dataset = { ...local.association, reference_result: reference };
+  await writeFileAtomic(local.paths.association, associationText(association));
+  await rm(join(runDir, "reference"), { recursive: true, force: true });
+  return { ok: true, association, dropped: output.dropped, logFile };
 }
 
 export interface PreparationRequest extends Omit<TaskSetting, "scratch"> {

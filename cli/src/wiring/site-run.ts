@@ -17,9 +17,9 @@ function group(program: Command, name: string, description: string): CommandUnkn
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
 
-/** `fedeval dataset ...` (prepare, check, hash here; register elsewhere). */
+/** `fedeval dataset ...` (prepare, test, check, hash here; register elsewhere). */
 export const datasetGroup = (program: Command) =>
-  group(program, "dataset", "a site's datasets: prepare, check, hash");
+  group(program, "dataset", "a site's datasets: prepare, test, check, hash");
 
 /** `fedeval outbox ...` (ls, show here; approve, reject elsewhere). */
 export const outboxGroup = (program: Command) =>
@@ -128,7 +128,7 @@ function localContainers(opts: {
   return Object.fromEntries(Object.entries(local).filter(([, v]) => v));
 }
 
-/** dataset prepare/check/hash, plan, run, test, outbox ls/show, doctor. */
+/** dataset prepare/test/check/hash, plan, run, test, outbox ls/show, doctor. */
 export function wireSiteRun({ program, io, exit }: WiringContext): void {
   const env = process.env;
   const dataset = datasetGroup(program);
@@ -137,7 +137,7 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
     dataset
       .command("prepare")
       .description(
-        "prepare raw data with a benchmark's preparation container and write the association to propose",
+        "prepare raw data with a benchmark's preparation container (prepare, sanity_check, statistics), write the association to propose, then run the reference test",
       )
       .requiredOption("--benchmark <id>", "benchmark")
       .requiredOption("--site <id>", "your site")
@@ -160,6 +160,38 @@ export function wireSiteRun({ program, io, exit }: WiringContext): void {
             name: opts.name,
             root: opts.root,
             as: opts.as,
+            ...settings,
+            cwd: process.cwd(),
+            env,
+            signal,
+          },
+          io,
+        ),
+      ),
+    );
+  });
+
+  withLimits(
+    dataset
+      .command("test")
+      .description(
+        "run the benchmark's reference model and evaluator on a prepared dataset (MedPerf's association test); registration needs it to pass",
+      )
+      .requiredOption("--benchmark <id>", "benchmark")
+      .requiredOption("--site <id>", "your site")
+      .requiredOption("--name <id>", "the dataset id given to `dataset prepare`")
+      .option("--root <dir>", "governance repository", "."),
+  ).action(async (opts) => {
+    const { datasetTestCommand } = await import("../commands/dataset-prepare.ts");
+    const settings = await limitSettings(opts);
+    exit(
+      await interruptibly((signal) =>
+        datasetTestCommand(
+          {
+            benchmark: opts.benchmark,
+            site: opts.site,
+            name: opts.name,
+            root: opts.root,
             ...settings,
             cwd: process.cwd(),
             env,

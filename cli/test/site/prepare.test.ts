@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
+import { registerDataset } from "../../src/app/dataset-register.ts";
 import { buildDemoImages, demoProcessImages } from "../../src/app/demo/demo-images.ts";
+import { silentLogger } from "../../src/base/logger.ts";
 import { workspace } from "../../src/base/workspace.ts";
 import { datasetCheckCommand } from "../../src/commands/dataset-check.ts";
-import { datasetPrepareCommand } from "../../src/commands/dataset-prepare.ts";
+import { datasetPrepareCommand, datasetTestCommand } from "../../src/commands/dataset-prepare.ts";
 import { bufferIO } from "../../src/commands/io.ts";
 import { preparedPaths, publishedStatistics, readLocalDataset } from "../../src/site/prepare.ts";
 import { saveProcessEntrypoints } from "../../src/site/runners.ts";
@@ -16,7 +18,13 @@ import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 import { BENCHMARK, type TestImages, testBenchmark } from "../helpers/fixtures.ts";
 import { TEST_IMAGES } from "../helpers/governance-tree.ts";
-import { demoImageRefs, demoRepository, rawExport, registerDataset, removeImages } from "./site-fixture.ts";
+import {
+  demoImageRefs,
+  demoRepository,
+  registerDataset as mergeDataset,
+  rawExport,
+  removeImages,
+} from "./site-fixture.ts";
 
 const SITE = "north-general";
 const { docker, skip } = await dockerForTests();
@@ -94,7 +102,7 @@ async function prepareAndCheck(runner: "docker" | "process", images: TestImages,
   assert.ok(!("scanner_vendor" in association.statistics));
 
   // once the committee merges it, the repository is valid with it
-  await registerDataset(root, association);
+  await mergeDataset(root, association);
   const report = await validateRepository({ root });
   assert.deepEqual(
     report.diagnostics.filter((d) => d.severity === "error"),
@@ -196,6 +204,85 @@ describe("dataset prepare with the process runner", () => {
     assert.deepEqual(await readdir(join(site.datasets, BENCHMARK)), [], "no dataset and no temporary folder");
     assert.equal(await readLocalDataset(site, BENCHMARK, "bad"), undefined);
   });
+});
+
+test("a failing reference model keeps the prepared data, blocks registration, and `dataset test` runs it again", async () => {
+  const home = await mkdtemp(join(tmpdir(), "fedeval-home-"));
+  const images = await demoProcessImages(join(home, "process-images"));
+  const reference = images.images.models["reference-logistic"] as string;
+  // the reference model cannot find its weights
+  const broken = [process.execPath, "-e", 'console.error("Error: weights.pth not found"); process.exit(1)'];
+  await saveProcessEntrypoints(home, { ...images.entrypoints, [reference]: broken });
+  const root = await demoRepository(images.images);
+  const raw = await rawExport(SITE);
+  const env = { FEDEVAL_HOME: home, PATH: process.env.PATH };
+  const name = "north-2026";
+  const io = bufferIO();
+  const code = await datasetPrepareCommand(
+    { benchmark: BENCHMARK, site: SITE, ...raw, name, root, runner: "process", cwd: root, env },
+    io,
+  );
+  assert.equal(code, 1);
+  assert.match(io.out.join(""), /^prepared dataset north-2026 for benchmark pleural-effusion-demo/);
+  const err = io.err.join("");
+  assert.match(
+    err,
+    /^fedeval: reference test failed at the reference model: task infer failed with exit code 1$/m,
+  );
+  assert.match(err, /\| Error: weights\.pth not found/);
+  assert.match(
+    err,
+    /the prepared data are kept; the dataset cannot be registered until its reference test passes: fix the problem and run `fedeval dataset test --benchmark pleural-effusion-demo --site north-general --name north-2026 --root \.\.\.`/,
+  );
+  const site = workspace(env).site(SITE);
+  const local = await readLocalDataset(site, BENCHMARK, name);
+  assert.ok(local, "the prepared dataset is kept");
+  assert.equal(local.association.reference_result, undefined);
+  const prepared = await hashDatasetTree(local.paths.prepared);
+  assert.equal(prepared.hash, local.association.hash);
+
+  await assert.rejects(
+    registerDataset({
+      benchmark: BENCHMARK,
+      site: SITE,
+      name,
+      root,
+      dryRun: true,
+      env,
+      cwd: root,
+      logger: silentLogger,
+    }),
+    {
+      name: "UserError",
+      message: `dataset ${name} has not passed its reference test (the benchmark's reference model on it), so the committee could not see that it works: run \`fedeval dataset test --benchmark ${BENCHMARK} --site ${SITE} --name ${name}\` first`,
+    },
+  );
+
+  // the model's owner fixes it: the test passes on the same prepared data
+  await saveProcessEntrypoints(home, images.entrypoints);
+  const again = bufferIO();
+  const test = { benchmark: BENCHMARK, site: SITE, name, root, runner: "process" as const, cwd: root, env };
+  assert.equal(await datasetTestCommand(test, again), 0, again.err.join(""));
+  assert.match(
+    again.out.join(""),
+    /^reference model on this dataset[^\n]*\n {2}auc: 0\.\d+\n {2}sensitivity: /,
+  );
+  const passed = await readLocalDataset(site, BENCHMARK, name);
+  assert.deepEqual(Object.keys(passed?.association.reference_result ?? {}), [
+    "auc",
+    "sensitivity",
+    "specificity",
+    "ece",
+  ]);
+  assert.deepEqual(
+    { ...passed?.association, reference_result: undefined },
+    { ...local.association, reference_result: undefined },
+  );
+  assert.equal(
+    (await hashDatasetTree(local.paths.prepared)).hash,
+    prepared.hash,
+    "the prepared data are unchanged",
+  );
 });
 
 describe("dataset prepare with the docker runner", { skip }, () => {
