@@ -17,11 +17,12 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import type { Dataset } from "../cli/src/governance/types.ts";
 
 const run = promisify(execFile);
 
@@ -40,6 +41,12 @@ const PACKAGES = [
 
 export type Container = "data_preparator" | "model_custom_cnn" | "metrics";
 export const CONTAINERS: readonly Container[] = ["data_preparator", "model_custom_cnn", "metrics"];
+/** Their names in the governance repository (ids there are slugs). */
+export const GOVERNANCE_NAMES: Record<Container, string> = {
+  data_preparator: "prep",
+  model_custom_cnn: "custom-cnn",
+  metrics: "metrics",
+};
 
 async function docker(args: string[], options: { input?: string } = {}): Promise<string> {
   const { stdout } = await run("docker", args, { maxBuffer: 64 * 2 ** 20, ...options });
@@ -303,6 +310,222 @@ export async function runMedperfWay(
   };
 }
 
+/** The benchmark's id in the governance repository the fedeval way writes. */
+export const BENCHMARK = "chestxray-tutorial";
+export const SITE = "tutorial-hospital";
+
+/**
+ * A governance repository (`fedeval init`'s, its example benchmark replaced) declaring the
+ * tutorial: the three `container_config.yaml` files copied unchanged (each with MedPerf's
+ * `workspace/parameters.yaml` as its parameters file), the images pinned by id, the CNN weights
+ * as the reference model's additional files (the tarball in the benchmark folder, by SHA-256),
+ * the raw data as demo data, and MedPerf's metric keys (`AUC`, `Accuracy`) mapped to metric ids.
+ */
+export async function tutorialGovernance(
+  images: Record<Container, string>,
+  data: TutorialData,
+  root: string,
+): Promise<string> {
+  const { initGovernance } = await import("../cli/src/app/init.ts");
+  const { hashDatasetTree } = await import("../cli/src/site/tree-hash.ts");
+  const { governanceFileText } = await import("../cli/src/governance/governance-file.ts");
+  await initGovernance({ dir: root, benchmark: BENCHMARK, site: SITE });
+  const b = join(root, "benchmarks", BENCHMARK);
+  await rm(b, { recursive: true });
+  for (const name of CONTAINERS) {
+    const id = GOVERNANCE_NAMES[name];
+    await mkdir(join(b, "containers", id), { recursive: true });
+    await cp(join(TUTORIAL, name, "container_config.yaml"), join(b, "containers", `${id}.yaml`));
+    await cp(
+      join(TUTORIAL, name, "workspace", "parameters.yaml"),
+      join(b, "containers", id, "parameters.yaml"),
+    );
+  }
+  const weights = "containers/custom-cnn/additional_files/cnn_weights.tar.gz";
+  await mkdir(join(b, weights, ".."), { recursive: true });
+  await cp(data.weightsTarball, join(b, weights));
+  const demo = join(b, "demo", "tutorial");
+  await cp(data.data, join(demo, "data"), { recursive: true });
+  await cp(data.labels, join(demo, "labels"), { recursive: true });
+  const benchmark = {
+    schema: "fedeval/benchmark@1",
+    id: BENCHMARK,
+    version: 1,
+    title: "MedPerf chest X-ray tutorial",
+    description: "MedPerf's chest X-ray tutorial containers, unchanged, on synthetic data.",
+    task: "multi-label classification",
+    clinical_setting: "Frontal chest radiographs (synthetic tutorial data).",
+    committee: ["your-github-login"],
+    containers: {
+      preparation: { image: images.data_preparator, config: "containers/prep.yaml" },
+      reference_model: {
+        image: images.model_custom_cnn,
+        config: "containers/custom-cnn.yaml",
+        additional_files: { path: weights, sha256: data.weightsSha256 },
+      },
+      evaluator: { image: images.metrics, config: "containers/metrics.yaml" },
+    },
+    demo_dataset: { path: "demo/tutorial", sha256: (await hashDatasetTree(demo)).hash.split(":").pop() },
+    metrics: [
+      {
+        id: "auc",
+        key: "AUC",
+        group: "accuracy",
+        direction: "higher",
+        primary: true,
+        range: [0, 1],
+        pooling: "mean",
+      },
+      {
+        id: "accuracy",
+        key: "Accuracy",
+        group: "accuracy",
+        direction: "higher",
+        range: [0, 1],
+        pooling: "mean",
+      },
+    ],
+    statistics_published: ["num_cases"],
+    policy: { isolation_required: true, auto_approve: { models: "NEVER", datasets: "NEVER" } },
+  };
+  await writeFile(join(b, "benchmark.yaml"), governanceFileText("benchmark", benchmark as never));
+  return root;
+}
+
+export interface FedevalRun {
+  /** `fedeval test` on the raw data: every task, then the metrics by fedeval id. */
+  test: Record<string, number | null>;
+  tasks: { task: string; status: string; message: string }[];
+  /** `fedeval dataset prepare`: the statistics it read, and the reference model's result on the dataset. */
+  statistics: Record<string, unknown>;
+  reference: Record<string, number | null> | undefined;
+  /** `fedeval run`: the metrics of the result waiting in the outbox. */
+  run: Record<string, number | null>;
+}
+
+/** fedeval's way: `fedeval test` on the raw data, and `fedeval dataset prepare` (with its reference test). */
+export async function runFedevalWay(
+  images: Record<Container, string>,
+  data: TutorialData,
+  workDir: string,
+): Promise<FedevalRun> {
+  const { testContainers } = await import("../cli/src/app/container-test.ts");
+  const { prepareSiteDataset } = await import("../cli/src/app/dataset-prepare.ts");
+  const { silentLogger } = await import("../cli/src/base/logger.ts");
+  const root = await tutorialGovernance(images, data, join(workDir, "gov"));
+  const env = { PATH: process.env.PATH, FEDEVAL_HOME: join(workDir, "home") };
+  const common = {
+    root,
+    benchmark: BENCHMARK,
+    runner: "docker" as const,
+    cwd: workDir,
+    env,
+    logger: silentLogger,
+  };
+  const report = await testContainers({ ...common, data: data.data, labels: data.labels });
+  const tasks = report.tasks.map((t) => ({
+    task: t.task,
+    status: t.outcome.status,
+    message: t.outcome.message,
+  }));
+  const model = report.result.ok ? report.result.models[0] : undefined;
+  const prepared = await prepareSiteDataset({
+    ...common,
+    site: SITE,
+    data: data.data,
+    labels: data.labels,
+    name: "tutorial-2026",
+  });
+  // dataset prepare's outcome: the preparation, and the reference test run after it
+  const { preparation, reference } = prepared;
+  if (!preparation.ok)
+    throw new Error(`dataset prepare failed at ${preparation.step}: ${preparation.message}`);
+  const referenceResult = reference?.ok ? reference.association.reference_result : undefined;
+  return {
+    test: model?.metrics ?? {},
+    tasks,
+    statistics: preparation.statistics,
+    reference: referenceResult,
+    run: await runSite(
+      root,
+      reference?.ok ? reference.association : preparation.association,
+      images,
+      data,
+      env,
+      workDir,
+    ),
+  };
+}
+
+/**
+ * `fedeval run` at the site, as a hospital runs it: the committee has approved the dataset (its
+ * association, as `dataset prepare` wrote it) and the CNN as a model with the reference model's
+ * container and weights; the clone is committed; the result waits in the outbox, its metrics read
+ * from there.
+ */
+async function runSite(
+  root: string,
+  association: Dataset,
+  images: Record<Container, string>,
+  data: TutorialData,
+  env: NodeJS.ProcessEnv,
+  workDir: string,
+): Promise<Record<string, number | null>> {
+  const { governanceFileText } = await import("../cli/src/governance/governance-file.ts");
+  const { runSitePlan } = await import("../cli/src/app/run.ts");
+  const { Outbox } = await import("../cli/src/results/outbox.ts");
+  const { workspace } = await import("../cli/src/base/workspace.ts");
+  const { silentLogger } = await import("../cli/src/base/logger.ts");
+  const b = join(root, "benchmarks", BENCHMARK);
+  const committee = ["your-github-login"];
+  await mkdir(join(b, "datasets"), { recursive: true });
+  await writeFile(
+    join(b, "datasets", `${association.id}.yaml`),
+    governanceFileText("dataset", { ...association, status: "approved", approved_by: committee }),
+  );
+  await mkdir(join(b, "models"), { recursive: true });
+  const model = {
+    schema: "fedeval/model@1",
+    id: "custom-cnn",
+    owner: ["tutorial-vendor"],
+    container: {
+      image: images.model_custom_cnn,
+      config: "containers/custom-cnn.yaml",
+      additional_files: {
+        path: "containers/custom-cnn/additional_files/cnn_weights.tar.gz",
+        sha256: data.weightsSha256,
+      },
+    },
+    status: "approved",
+    approved_by: committee,
+  };
+  await writeFile(join(b, "models", "custom-cnn.yaml"), governanceFileText("model", model as never));
+  const git = (...args: string[]) => run("git", ["-C", root, ...args]);
+  await git("init", "-q");
+  await git("add", "-A");
+  await git(
+    "-c",
+    "user.name=tutorial",
+    "-c",
+    "user.email=tutorial@example.org",
+    "commit",
+    "-qm",
+    "tutorial benchmark",
+  );
+  const report = await runSitePlan({
+    site: SITE,
+    root,
+    runner: "docker",
+    cwd: workDir,
+    env,
+    logger: silentLogger,
+  });
+  const entries = await new Outbox(workspace(env).site(SITE).outbox).list();
+  const entry = entries.find((e) => e.id.includes("--custom-cnn--"));
+  if (!entry) throw new Error(`fedeval run left no result for the CNN: ${JSON.stringify(report.counts)}`);
+  return Object.fromEntries(Object.entries(entry.result.metrics).map(([id, m]) => [id, m.value]));
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const work = await mkdtemp(join(tmpdir(), "fedeval-medperf-tutorial-"));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -314,5 +537,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const c of medperf.commands) log(c.join(" "));
   process.stdout.write(
     `MedPerf's way: ${JSON.stringify(medperf.results)} statistics ${JSON.stringify(medperf.statistics)}\n`,
+  );
+  const fedeval = await runFedevalWay(images, data, join(work, "fedeval"));
+  for (const t of fedeval.tasks) log(`fedeval test: task ${t.task}: ${t.status} (${t.message})`);
+  process.stdout.write(
+    `fedeval's way: test ${JSON.stringify(fedeval.test)}; dataset prepare: statistics ${JSON.stringify(fedeval.statistics)}, reference ${JSON.stringify(fedeval.reference)}\n`,
   );
 }

@@ -103,13 +103,13 @@ export async function testContainers(req: ContainerTestRequest): Promise<Contain
   if ((req.data === undefined) !== (req.labels === undefined))
     throw new UsageError("--data and --labels go together: the raw data and their labels");
   const limits = siteLimits(req);
-  const workDir = await mkdtemp(join(req.env.RUNNER_TEMP || tmpdir(), "fedeval-test-"));
   let index = await loadSiteGovernance(req.root, req.cwd, req.logger);
   const benchmark = index.benchmarks.get(req.benchmark)?.benchmark?.data;
   if (!benchmark)
     throw new UserError(
       `${paths.benchmark(req.benchmark)} is missing or invalid in ${req.root} (see \`fedeval validate ${req.root}\`)`,
     );
+  const workDir = await mkdtemp(join(req.env.RUNNER_TEMP || tmpdir(), "fedeval-test-"));
   let model: string | { id: string; container: ContainerReference } | undefined = req.model;
   if (req.local && Object.keys(req.local).length) {
     index = await withLocalContainers(index, req.benchmark, req.local, req.cwd, join(workDir, "governance"));

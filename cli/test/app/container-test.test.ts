@@ -91,17 +91,19 @@ describe("fedeval test", { skip }, () => {
     await cp(demo, join(root, B, "demo", "dataset"), { recursive: true });
   });
   after(() => removeImages(docker, [...demoImageRefs(images), probe]));
+  /** testContainers' request for the test repository, in Docker. */
+  const request = () => ({
+    root,
+    benchmark: BENCHMARK,
+    runner: "docker" as const,
+    cwd,
+    env,
+    docker,
+    logger: silentLogger,
+  });
 
   it("runs the reference model on the demo dataset and says what each task received", async () => {
-    const report = await testContainers({
-      root,
-      benchmark: BENCHMARK,
-      runner: "docker",
-      cwd,
-      env,
-      docker,
-      logger: silentLogger,
-    });
+    const report = await testContainers(request());
     assert.ok(report.result.ok);
     assert.equal(report.result.cases, 600);
     assert.equal(report.data, "demo");
@@ -225,6 +227,7 @@ describe("fedeval test", { skip }, () => {
     assert.equal(saw.weights, "w = 0.7\n", "the additional files, read-only at additional_files");
     assert.equal(infer.parameters, "threshold: 0.25\n");
     assert.deepEqual(infer.environment, { PROBE_MODE: "strict" });
+    assert.equal(saw.mode, "strict", "the container got the environment the report shows");
     assert.equal(report.result.models[0].message, "model failed: task infer failed with exit code 3");
 
     const text = bufferIO();
@@ -261,15 +264,7 @@ describe("fedeval test", { skip }, () => {
       await cp(join(root, B, "containers", `${name}.yaml`), join(dir, `${name}.yaml`));
     const strict = { ...JSON.parse(EVALUATOR_PARAMETERS), threshold: 0.9 };
     await writeFile(join(dir, "evaluator-parameters.yaml"), JSON.stringify(strict));
-    const base = {
-      root,
-      benchmark: BENCHMARK,
-      runner: "docker" as const,
-      cwd,
-      env,
-      docker,
-      logger: silentLogger,
-    };
+    const base = request();
     const usual = await testContainers(base);
     const local = await testContainers({
       ...base,
@@ -294,15 +289,7 @@ describe("fedeval test", { skip }, () => {
   });
 
   it("refuses flags that do not go together", async () => {
-    const base = {
-      root,
-      benchmark: BENCHMARK,
-      runner: "docker" as const,
-      cwd,
-      env,
-      docker,
-      logger: silentLogger,
-    };
+    const base = request();
     await assert.rejects(
       testContainers({ ...base, model: "shortcut-cnn", local: { model: { container: "x.yaml" } } }),
       UsageError,
