@@ -139,7 +139,9 @@ export async function approveOutbox(req: ApprovalRequest): Promise<ApprovalRepor
   checkApprover(by, siteFile);
   for (const entry of entries) {
     const signed = approveEntry(entry, { by, policy: "manual" }, signer, req.now());
-    const answer = await review({ entry, by, screen: approvalScreen(entry, signed.result as Result) });
+    const metrics = index.benchmarks.get(entry.result.benchmark.id)?.benchmark?.data.metrics ?? [];
+    const screen = approvalScreen(entry, signed.result as Result, metrics);
+    const answer = await review({ entry, by, screen });
     if (answer === "stop") {
       report.interrupted = true;
       break;

@@ -67,6 +67,10 @@ export const RULES = {
     "placeholder",
     "a value fedeval init leaves for people to replace: the example login or an example image digest",
   ],
+  FE230: [
+    "excess-precision",
+    "a metric value, se or ci bound with more significant digits than the metric's declared precision",
+  ],
   FE231: ["archive-hash", "a reference to a DockerArchive definition without archive_sha256"],
   FE301: ["unsigned-result", "a result without approval or signature"],
   FE302: ["unknown-key", "a signature by a key the dataset's site does not list"],

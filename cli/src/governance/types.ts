@@ -62,6 +62,8 @@ export interface MetricSpec {
   histogram_bins?: number;
   /** Where the evaluator writes it in results.yaml when not under its id: a key (`AUC`) or nested keys. */
   key?: string | string[];
+  /** Significant digits of the metric's value, se and ci in results (default 4). */
+  precision?: number;
 }
 
 export interface Benchmark {

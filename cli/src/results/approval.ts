@@ -11,8 +11,9 @@ import { isoSeconds } from "../base/run-id.ts";
 import type { Workspace } from "../base/workspace.ts";
 import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, SLUG } from "../governance/layout.ts";
-import type { Result, Site } from "../governance/types.ts";
+import type { MetricSpec, Result, Site } from "../governance/types.ts";
 import type { OutboxEntry } from "./outbox.ts";
+import { resultCapacity } from "./precision.ts";
 import { signingBytes, signResult } from "./signature.ts";
 import type { SigningKey } from "./site-keys.ts";
 
@@ -53,8 +54,11 @@ export function approveEntry(
   return { ...entry, state: "approved", result: signResult(approved, signer.key.id, signer.privateKey) };
 }
 
-/** What the data owner sees before approving: context, then the file exactly as it will be committed. */
-export function approvalScreen(entry: OutboxEntry, signed: Result): string {
+/**
+ * What the data owner sees before approving: context, the most bits the result can carry (with
+ * the benchmark's `metrics`, for their precision), then the file exactly as it will be committed.
+ */
+export function approvalScreen(entry: OutboxEntry, signed: Result, metrics: readonly MetricSpec[]): string {
   const path = resultPath(signed);
   const lines = [
     `outbox entry ${entry.id}`,
@@ -66,7 +70,9 @@ export function approvalScreen(entry: OutboxEntry, signed: Result): string {
     for (const d of entry.dropped) lines.push(`    ${d.path || "results.yaml"}: ${d.why}`);
   }
   for (const note of entry.notes ?? []) lines.push(`  note: ${note}`);
+  const capacity = resultCapacity(signed, metrics);
   lines.push(
+    `  its numbers can carry at most ${Math.ceil(capacity.bits)} bits (${capacity.reals} rounded reals, ${capacity.counts} counts): the most a hostile evaluator could hide in them`,
     `--- ${path} (exactly as it will be submitted) ---`,
     governanceFileText("result", signed).trimEnd(),
     `--- end of ${path} ---`,

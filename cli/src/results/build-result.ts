@@ -7,7 +7,8 @@
  * patient data out through a free-text field. A subgroup cell must carry one of the labels the
  * benchmark declares for its stratum (no label derived from the data leaves), and cells under
  * the benchmark's minimum count are suppressed here, before the data owner ever sees the approval
- * screen. A value that disagrees with the counts or histogram beside it (./metric-agreement.ts),
+ * screen. Every real number is rounded to the metric's declared precision (./precision.ts), so
+ * the digits an evaluator writes carry a bounded number of bits. A value that disagrees with the counts or histogram beside it (./metric-agreement.ts),
  * which the leaderboard would pool instead, is dropped too. The reasons never quote a value: they
  * go to the site's logs before anyone approved anything.
  *
@@ -25,6 +26,7 @@ import type {
 } from "../governance/types.ts";
 import { metricDisagreement } from "./metric-agreement.ts";
 import { poolingOf } from "./pooling.ts";
+import { precisionOf, roundMetricValue, roundToPrecision } from "./precision.ts";
 
 export interface Dropped {
   /** Where in the evaluator output, e.g. `metrics.auc.note` or `patient_ids`. */
@@ -76,11 +78,14 @@ function cleanMetric(
     });
     return undefined;
   }
-  if (spec.range && (value < spec.range[0] || value > spec.range[1])) {
+  // rounded before anything else looks at it: the range, the agreement, the person approving
+  const digits = precisionOf(spec);
+  const rounded = roundToPrecision(value, digits);
+  if (spec.range && (rounded < spec.range[0] || rounded > spec.range[1])) {
     dropped.push({ path: at, why: `outside the declared range [${spec.range.join(", ")}]` });
     return undefined;
   }
-  const out: MetricValue = { value };
+  const out: MetricValue = { value: rounded };
   for (const [key, v] of Object.entries(obj)) {
     if (key === "value") continue;
     const path = `${at}.${key}`;
@@ -121,12 +126,13 @@ function cleanMetric(
       };
     } else dropped.push({ path, why: "not a declared field of a metric, or not in its numeric shape" });
   }
-  const disagreement = metricDisagreement(spec, out, n);
+  const cleaned = roundMetricValue(out, digits);
+  const disagreement = metricDisagreement(spec, cleaned, n);
   if (disagreement) {
     dropped.push({ path: at, why: disagreement.reason });
     return undefined;
   }
-  return out;
+  return cleaned;
 }
 
 /** Where a metric sits in an evaluator's metrics: its `key` (one key, or nested keys), else its id. */

@@ -47,6 +47,7 @@ import {
   valueAt,
 } from "../results/build-result.ts";
 import { Outbox, type OutboxEntry, outboxEntryId } from "../results/outbox.ts";
+import { precisionOf, roundToPrecision } from "../results/precision.ts";
 import { AdditionalFiles } from "./additional-files.ts";
 import { ContainerImages } from "./container-image.ts";
 import { type EvaluationRun, inferAndEvaluate, outcomeLine, readContainerYaml } from "./container-task.ts";
@@ -565,7 +566,14 @@ async function keepEvaluatorOutput(
     await appendFile(task.logFile, `${lines.join("\n")}\n`);
   }
   const { infer } = evaluation;
-  const latency = output.n > 0 ? Math.round((infer.durationMs / output.n) * 1000) / 1000 : undefined;
+  // a model chooses its own timing: rounded like every other number it could hide bits in
+  const latency =
+    output.n > 0
+      ? roundToPrecision(
+          infer.durationMs / output.n,
+          precisionOf(benchmark.metrics.find((m) => m.id === "latency_ms_per_case")),
+        )
+      : undefined;
   if (latency !== undefined) {
     provenance.latency_ms_per_case = latency;
     fillLatencyMetric(benchmark, output, read.data, latency);

@@ -23,6 +23,7 @@ import type {
 } from "../governance/types.ts";
 import { poolingGap } from "../results/build-result.ts";
 import { metricDisagreement } from "../results/metric-agreement.ts";
+import { precisionOf, realsOf, roundToPrecision } from "../results/precision.ts";
 import { checkResultSignature } from "../results/signature.ts";
 import { checkPlaceholders } from "./placeholders.ts";
 
@@ -315,6 +316,18 @@ function checkMetricValues(
       continue;
     }
     if (value.value === null) continue;
+    const digits = precisionOf(spec);
+    for (const [field, x] of realsOf(value)) {
+      if (roundToPrecision(x, digits) !== x) {
+        r.at(
+          entry,
+          [...at, id, field],
+          "FE230",
+          `${id}.${field} ${x} has more than the ${digits} significant digits the benchmark declares for ${id}; round it (fedeval run does)`,
+        );
+        break;
+      }
+    }
     if (spec.range && (value.value < spec.range[0] || value.value > spec.range[1])) {
       r.at(
         entry,

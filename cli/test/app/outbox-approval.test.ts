@@ -3,7 +3,10 @@ import { writeFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { type ApprovalRequest, approveOutbox, type ReviewAnswer } from "../../src/app/outbox-approval.ts";
 import { workspace } from "../../src/base/workspace.ts";
-import { makeTree } from "../helpers/governance-tree.ts";
+import type { Result } from "../../src/governance/types.ts";
+import { resultCapacity } from "../../src/results/precision.ts";
+import { testBenchmark } from "../helpers/fixtures.ts";
+import { makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
 import { NOW, OWNER, outboxOf, pendingSite, SITE } from "../helpers/site-workspace.ts";
 
 async function setup(models: string[]) {
@@ -64,6 +67,18 @@ describe("app: outbox approval", () => {
     );
     assert.equal(screens.length, 3);
     assert.match(screens[0] as string, /\(exactly as it will be submitted\)[\s\S]*sha256 [0-9a-f]{64}/);
+    // the covert channel's width, from the entry's own numbers and the benchmark's precision
+    const { bits, reals, counts } = resultCapacity(
+      entries[0]?.result as Result,
+      testBenchmark(TEST_IMAGES).metrics,
+    );
+    assert.ok(bits > 100 && reals > 0 && counts > 0);
+    assert.match(
+      screens[0] as string,
+      new RegExp(
+        `\n {2}its numbers can carry at most ${Math.ceil(bits)} bits \\(${reals} rounded reals, ${counts} counts\\): the most a hostile evaluator could hide in them\n`,
+      ),
+    );
     assert.deepEqual(report.decisions, [
       { id: entries[0]?.id, outcome: "left" },
       { id: entries[1]?.id, outcome: "approved", by: OWNER, policy: "manual", key: "demo-1" },

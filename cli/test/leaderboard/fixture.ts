@@ -4,7 +4,8 @@
  * its histogram's AUC, its sensitivity its counts'), signed with the test site keys.
  */
 import { governanceFileText } from "../../src/governance/governance-file.ts";
-import type { Dataset, Result } from "../../src/governance/types.ts";
+import type { Dataset, MetricValue, Result } from "../../src/governance/types.ts";
+import { DEFAULT_PRECISION, roundMetricValue, roundToPrecision } from "../../src/results/precision.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { histogramAuc } from "../../src/stats/histogram.ts";
 import {
@@ -42,8 +43,10 @@ export function counts(shift: number): { tp: number; fp: number; tn: number; fn:
   return { tp, fn: 120 - tp, tn: 140, fp: 140 };
 }
 
+/** A site's ECE as it sends it (rounded to the metric's precision). */
 export function ece(model: number, site: number): { value: number; se: number } {
-  return { value: 0.03 + 0.01 * model + 0.004 * site * site, se: 0.004 + 0.002 * site };
+  const round = (x: number) => roundToPrecision(x, DEFAULT_PRECISION);
+  return { value: round(0.03 + 0.01 * model + 0.004 * site * site), se: round(0.004 + 0.002 * site) };
 }
 
 export interface ResultOptions {
@@ -109,7 +112,16 @@ export function result(o: ResultOptions): Result {
       policy: "manual",
     },
   };
+  // as a site sends it: every real number rounded to the metric's precision
+  r.metrics = roundMetrics(r.metrics);
+  for (const cell of r.subgroups ?? []) if (!cell.suppressed) cell.metrics = roundMetrics(cell.metrics);
   return o.sign === false ? r : signResult(r, SITE_KEY_ID, siteKey(o.dataset.site).privateKey);
+}
+
+function roundMetrics(metrics: Record<string, MetricValue>): Record<string, MetricValue> {
+  return Object.fromEntries(
+    Object.entries(metrics).map(([id, v]) => [id, roundMetricValue(v, DEFAULT_PRECISION)]),
+  );
 }
 
 /** The standard tree's results: every model on every site's 2026q4 dataset. */

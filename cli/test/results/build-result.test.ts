@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { poolingGap, readEvaluatorOutput, unpoolable } from "../../src/results/build-result.ts";
+import { bitsPerReal, resultCapacity } from "../../src/results/precision.ts";
 import { testBenchmark } from "../helpers/fixtures.ts";
 import { TEST_IMAGES } from "../helpers/governance-tree.ts";
 
@@ -100,4 +101,55 @@ test("a metric whose pooling needs more than MedPerf's flat value is named with 
     undefined,
     "a null value needs nothing",
   );
+});
+
+test("every real number is rounded to the metric's precision before anyone sees it: a covert channel of bounded width", () => {
+  const benchmark = testBenchmark(TEST_IMAGES);
+  const ece = benchmark.metrics.find((m) => m.id === "ece");
+  assert.ok(ece);
+  // 32 bits hidden in the low digits of each number, as a hostile evaluator did
+  const raw = { value: 0.0512345678, se: 0.0101234567, ci: [0.0312345678, 0.0712345678], n: 400 };
+  const output = readEvaluatorOutput(benchmark, { n: 400, metrics: { ece: raw } }, 400);
+  assert.deepEqual(output.metrics.ece, { value: 0.05123, se: 0.01012, ci: [0.03123, 0.07123], n: 400 });
+  assert.deepEqual(output.dropped, []);
+
+  // a declared precision of 2 digits, in subgroup cells too
+  ece.precision = 2;
+  const two = readEvaluatorOutput(
+    benchmark,
+    {
+      n: 400,
+      metrics: { ece: raw },
+      subgroups: [{ stratum: "sex", cell: "F", n: 210, metrics: { ece: { value: 0.04449 } } }],
+    },
+    400,
+  );
+  assert.deepEqual(two.metrics.ece, { value: 0.051, se: 0.01, ci: [0.031, 0.071], n: 400 });
+  assert.deepEqual(two.subgroups, [
+    { stratum: "sex", cell: "F", n: 210, metrics: { ece: { value: 0.044 } } },
+  ]);
+});
+
+test("the most bits a result can carry: each rounded real, each count, each optional field", () => {
+  const benchmark = testBenchmark(TEST_IMAGES);
+  assert.equal(bitsPerReal(4).toFixed(2), "23.44");
+  assert.ok(bitsPerReal(2) < bitsPerReal(4) && bitsPerReal(4) < bitsPerReal(6));
+  const one = resultCapacity({ n: 400, metrics: { ece: { value: 0.05, se: 0.01 } } }, benchmark.metrics);
+  // n, then value (or null) + 5 optional fields + se
+  assert.equal(one.bits, Math.log2(401) + bitsPerReal(4) + 5 + bitsPerReal(4));
+  assert.deepEqual([one.reals, one.counts], [2, 1]);
+  const counts = { tp: 90, fp: 30, tn: 250, fn: 30 };
+  const more = resultCapacity(
+    {
+      n: 400,
+      metrics: { sensitivity: { value: 0.75, counts } },
+      subgroups: [
+        { stratum: "sex", cell: "F", n: 210, metrics: { sensitivity: { value: 0.7, counts } } },
+        { stratum: "sex", cell: "M", suppressed: true },
+      ],
+    },
+    benchmark.metrics,
+  );
+  assert.deepEqual([more.reals, more.counts], [2, 1 + 4 + 1 + 4]);
+  assert.equal(Math.round(more.bits), Math.round(10 * Math.log2(401) + 2 * (bitsPerReal(4) + 5) + 2));
 });

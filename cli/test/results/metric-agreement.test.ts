@@ -111,7 +111,7 @@ describe("a metric's value against its own counts and histogram", () => {
             },
           },
           sensitivity: { value: 0.9, counts },
-          specificity: { value: 0.892857, counts },
+          specificity: { value: 0.8928571, counts },
           ece: { value: 0.05, se: 0.01 },
         },
       },
@@ -119,7 +119,7 @@ describe("a metric's value against its own counts and histogram", () => {
     );
     assert.deepEqual(output.metrics.auc?.value, 0.996, "a perfect separation agrees with 0.996 (1, rounded)");
     assert.deepEqual(output.metrics.sensitivity, { value: null, reason: "evaluator-error" });
-    assert.deepEqual(output.metrics.specificity?.value, 0.892857);
+    assert.deepEqual(output.metrics.specificity?.value, 0.8929, "rounded to 4 significant digits");
     assert.deepEqual(output.dropped, [
       {
         path: "metrics.sensitivity",

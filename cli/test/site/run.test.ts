@@ -399,7 +399,7 @@ describe("fedeval run", { skip }, () => {
       /patient-0042|PATIENT|p-0042/,
       "dropped reasons hold no values",
     );
-    assert.deepEqual(entry.result.metrics.auc, { value: 0.81234 });
+    assert.deepEqual(entry.result.metrics.auc, { value: 0.8123 }, "rounded to 4 significant digits");
     assert.deepEqual(entry.result.metrics.sensitivity, { value: null, reason: "evaluator-error" });
     assert.deepEqual(entry.result.errors, ["evaluator-error"]);
     const show = bufferIO();

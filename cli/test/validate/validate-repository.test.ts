@@ -274,6 +274,40 @@ describe("validate: privacy and policy rules", () => {
     expectOne(d, "FE214", DATASET, line + 1);
   });
 
+  it("a value, se or ci bound with more digits than its metric's precision, even signed (FE230: a covert channel)", async () => {
+    const d = await problems((f) => {
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.metrics.ece = { value: 0.05, se: 0.0123456789 };
+      r.subgroups = [{ stratum: "sex", cell: "F", n: 210, metrics: { auc: { value: 0.84001 } } }];
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
+    });
+    const found = d.filter((x) => x.rule === "FE230");
+    assert.deepEqual(
+      found.map((x) => [x.file, x.message]),
+      [
+        [
+          RESULT,
+          "ece.se 0.0123456789 has more than the 4 significant digits the benchmark declares for ece; round it (fedeval run does)",
+        ],
+        [
+          RESULT,
+          "auc.value 0.84001 has more than the 4 significant digits the benchmark declares for auc; round it (fedeval run does)",
+        ],
+      ],
+    );
+    // a benchmark that declares 10 digits for ece accepts that se
+    const wider = await problems((f) => {
+      edit(f, BENCHMARK, "id: ece\n", "id: ece\n    precision: 10\n");
+      const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
+      r.metrics.ece = { value: 0.05, se: 0.0123456789 };
+      f.set(RESULT, resultYaml(signResult(r, "demo-1", siteKey("north-general").privateKey)));
+    });
+    assert.deepEqual(
+      wider.filter((x) => x.rule === "FE230"),
+      [],
+    );
+  });
+
   it("a subgroup cell under the minimum count that is not suppressed", async () => {
     const d = await problems((f) => {
       const r = testResult(testDataset("north-general"), "effusion-net-v2", false);
