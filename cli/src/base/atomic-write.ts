@@ -18,6 +18,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (e) {
     await handle.close();
     await rm(tmp, { force: true });
+    // a failed write(2) names no file: say which (a full disk is reported with it)
+    (e as NodeJS.ErrnoException).path ??= tmp;
     throw e;
   }
   await handle.close();

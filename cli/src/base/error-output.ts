@@ -19,8 +19,44 @@ export interface ErrorOutput {
   internal: boolean;
 }
 
+/**
+ * File-system errors that are the machine's state, not fedeval's bug: what they mean (with the
+ * path) and what to do. Nothing approved is lost on them: outbox entries are written atomically.
+ */
+const FILE_SYSTEM: Record<string, (path: string) => { message: string; hint: string }> = {
+  ENOSPC: (path) => ({
+    message: `no space left on the disk holding ${path}`,
+    hint: "free space there (`df -h`), or set FEDEVAL_HOME to a folder on a disk with room; then run the same command again (nothing written so far is lost or half-written)",
+  }),
+  EDQUOT: (path) => ({
+    message: `disk quota exceeded while writing ${path}`,
+    hint: "free space in your quota, or set FEDEVAL_HOME to a folder with room; then run the same command again",
+  }),
+  EROFS: (path) => ({
+    message: `${path} is on a read-only file system`,
+    hint: "set FEDEVAL_HOME to a writable folder (or remount that disk read-write); then run the same command again",
+  }),
+  EACCES: (path) => ({
+    message: `permission denied: ${path}`,
+    hint: "fedeval needs to read and write there: fix the folder's owner or mode, or set FEDEVAL_HOME to a folder of yours",
+  }),
+};
+FILE_SYSTEM.EPERM = FILE_SYSTEM.EACCES as (typeof FILE_SYSTEM)[string];
+
+/** The folder to name for a file-system error: a temporary file's folder rather than its random name. */
+function pathOf(e: NodeJS.ErrnoException): string {
+  const path = e.path ?? "";
+  const name = path.split("/").pop() ?? "";
+  return name.includes(".tmp-") ? path.slice(0, -name.length - 1) : path;
+}
+
 /** What `e`, thrown out of a command or an action mode, shows the user. */
 export function errorOutput(e: unknown): ErrorOutput {
+  const fs = e instanceof Error ? FILE_SYSTEM[(e as NodeJS.ErrnoException).code ?? ""] : undefined;
+  if (fs && (e as NodeJS.ErrnoException).syscall) {
+    const { message, hint } = fs(pathOf(e as NodeJS.ErrnoException) || "a file");
+    return { exitCode: 2, message: printable(message), hint, internal: false };
+  }
   // one line each, whatever a file name or value quoted in them holds
   if (e instanceof UserError) return { exitCode: e.exitCode, message: printable(e.message), internal: false };
   if (e instanceof ExternalError) {

@@ -8,7 +8,7 @@
  * signed before that still verify (signature.ts).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdir, open, readFile, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../base/errors.ts";
 import { isoSeconds } from "../base/run-id.ts";
@@ -56,9 +56,14 @@ export async function generateSiteKey(
     try {
       await handle.writeFile(pem);
       await handle.sync();
-    } finally {
+    } catch (e) {
+      // a full disk: no empty or partial key file is left to take the id
       await handle.close();
+      await rm(file, { force: true });
+      (e as NodeJS.ErrnoException).path ??= file;
+      throw e;
     }
+    await handle.close();
     return {
       key: { id, algorithm: "ed25519", public_key: spki(privateKey), created_at: isoSeconds(opts.now) },
       file,

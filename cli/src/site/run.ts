@@ -21,6 +21,8 @@
 
 import { appendFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { formatBytes } from "../base/bytes.ts";
+import { requireRoom } from "../base/disk.ts";
 import { ExternalError, UsageError, UserError } from "../base/errors.ts";
 import { gitText } from "../base/git.ts";
 import { acquireSiteLock, type LockOptions, lockIsHeld, type SiteLock } from "../base/lock.ts";
@@ -166,6 +168,7 @@ export async function runSite(req: RunRequest): Promise<RunReport> {
       report.interrupted = report.outcomes.some((o) => o.status === "interrupted");
       return report;
     }
+    await requireRoomForTriples(req, Math.min(slots.length, plan.triples.length));
     const context: RunContext = {
       req,
       now,
@@ -269,6 +272,24 @@ export function gpuSlots(site: SiteLimits, parallel: number): SiteLimits[] {
     ...site,
     limits: { ...site.limits, gpus: { deviceIds: deviceIds.filter((_, d) => d % parallel === slot) } },
   }));
+}
+
+/** Room for the logs and the outbox entry of a triple, besides what its tasks write. */
+const TRIPLE_OVERHEAD_BYTES = 16 * 2 ** 20;
+
+/**
+ * Before anything runs: the disk under the workspace must hold what the triples running at once
+ * may write (each: its infer and evaluate outputs, up to the output limit each, its log and entry;
+ * a triple's scratch folder is removed once its result is in the outbox).
+ */
+async function requireRoomForTriples(req: RunRequest, atOnce: number): Promise<void> {
+  const limit = req.limits.limits.outputBytes;
+  await requireRoom(
+    req.workspace.root,
+    atOnce * (2 * limit + TRIPLE_OVERHEAD_BYTES),
+    `a run (${atOnce > 1 ? `${atOnce} triples at once, each with ` : ""}a model's predictions and the evaluator's results, each up to the ${formatBytes(limit)} output limit, and the log)`,
+    "free space there, set FEDEVAL_HOME to a folder on a larger disk, or lower the output limit with --max-output",
+  );
 }
 
 interface RunContext {

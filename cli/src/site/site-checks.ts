@@ -10,10 +10,11 @@
  * than 10 GiB free.
  */
 import { createPrivateKey } from "node:crypto";
-import { readdir, readFile, stat, statfs } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import { formatBytes } from "../base/bytes.ts";
+import { freeBytes } from "../base/disk.ts";
 import { UserError } from "../base/errors.ts";
 import type { SiteWorkspace } from "../base/workspace.ts";
 import { describeEngine, engineLine } from "../containers/engine.ts";
@@ -250,11 +251,8 @@ async function checkRegisteredKey(
 }
 
 async function checkDisk(home: string): Promise<CheckResult> {
-  let dir = home;
-  // FEDEVAL_HOME may not exist yet: measure the disk it will be created on
-  while (!(await stat(dir).catch(() => undefined)) && dirname(dir) !== dir) dir = dirname(dir);
-  const fs = await statfs(dir);
-  const free = fs.bavail * fs.bsize;
+  // FEDEVAL_HOME may not exist yet: measured on the disk it will be created on
+  const free = await freeBytes(home);
   const detail = `${formatBytes(free)} free for ${home}`;
   const fix = "free space or set FEDEVAL_HOME to a larger disk: prepared datasets and run folders live there";
   if (free < DISK_FAIL_BYTES) return { check: "disk", status: "fail", detail, fix };

@@ -50,4 +50,26 @@ describe("errorOutput", () => {
     assert.match(errorOutput("boom").message, /^internal error \(a bug in fedeval .*\)\nboom$/);
     assert.match(errorOutput(undefined).message, /\nundefined$/);
   });
+
+  it("a full disk, a quota, a read-only or forbidden folder is the machine's state: exit 2, the path, what to do", () => {
+    const fsError = (code: string, path?: string) =>
+      Object.assign(new Error(`${code}: something, write`), {
+        code,
+        syscall: "write",
+        ...(path ? { path } : {}),
+      });
+    const full = errorOutput(fsError("ENOSPC", "/home/h/.fedeval/sites/s/outbox/.tmp-e.json-0a1b2c"));
+    assert.equal(full.exitCode, 2);
+    assert.equal(full.internal, false);
+    assert.equal(full.message, "no space left on the disk holding /home/h/.fedeval/sites/s/outbox");
+    assert.match(full.hint ?? "", /^free space there/);
+    assert.equal(
+      errorOutput(fsError("EROFS", "/ro/lock.tmp-1")).message,
+      "/ro is on a read-only file system",
+    );
+    assert.equal(errorOutput(fsError("EDQUOT", "/q/f")).message, "disk quota exceeded while writing /q/f");
+    assert.equal(errorOutput(fsError("EACCES", "/x\nforged")).message, "permission denied: /x\\nforged");
+    // the same codes without a system call are not the file system's: still a bug
+    assert.equal(errorOutput(Object.assign(new Error("x"), { code: "ENOSPC" })).exitCode, 70);
+  });
 });
