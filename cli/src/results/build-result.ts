@@ -8,8 +8,9 @@
  * benchmark declares for its stratum (no label derived from the data leaves), and cells under
  * the benchmark's minimum count are suppressed here, before the data owner ever sees the approval
  * screen. Every real number is rounded to the metric's declared precision (./precision.ts), so
- * the digits an evaluator writes carry a bounded number of bits. A value that disagrees with the counts or histogram beside it (./metric-agreement.ts),
- * which the leaderboard would pool instead, is dropped too. The reasons never quote a value: they
+ * the digits an evaluator writes carry a bounded number of bits. A value that disagrees with the
+ * counts or histogram beside it (./metric-agreement.ts), which the leaderboard would pool
+ * instead, is dropped too. The reasons never quote a value: they
  * go to the site's logs before anyone approved anything.
  *
  * Evaluators may write fedeval's shape (`{n, metrics: {id: {value, ...}}, subgroups: [...]}`)
