@@ -21,6 +21,7 @@ import {
   demoContainerConfig,
   demoSite,
   demoSiteKey,
+  signDemoTree,
 } from "../cli/src/app/demo/demo-governance.ts";
 import { silentLogger } from "../cli/src/base/logger.ts";
 import { parseYaml } from "../cli/src/formats/yaml-source.ts";
@@ -64,10 +65,10 @@ async function generate(root: string): Promise<number> {
       container: { image: images.models[m] as string, config: `containers/${m}.yaml` },
       status: "approved",
       requested_by: "vendor",
-      approved_by: ["demo-committee"],
     };
     files.set(`${b}/models/${m}.yaml`, toYaml(model));
   }
+  signDemoTree(files, BENCHMARK);
   await writeAll(root, files);
   files.clear();
   let written = 0;
@@ -94,7 +95,6 @@ async function generate(root: string): Promise<number> {
       statistics: { num_cases: 400 },
       status: "approved",
       requested_by: `${site}-it`,
-      approved_by: ["demo-committee"],
     };
     files.set(`${b}/datasets/${dataset.id}.yaml`, toYaml(dataset));
     const random = mulberry32(s + 1);
@@ -143,6 +143,7 @@ async function generate(root: string): Promise<number> {
       files.set(`${b}/results/${dataset.id}/${m}.yaml`, toYaml(signResult(result, key.id, key.privateKey)));
     });
     if (files.size > 5000 || s === SITES - 1) {
+      signDemoTree(files, BENCHMARK);
       written += await writeAll(root, files);
       files.clear();
     }

@@ -21,6 +21,7 @@ import {
   demoModel,
   demoSite,
   demoSiteKey,
+  signDemoTree,
 } from "../cli/src/app/demo/demo-governance.ts";
 import { toYaml } from "../cli/src/formats/yaml-write.ts";
 import type { Dataset, Result } from "../cli/src/governance/types.ts";
@@ -151,6 +152,7 @@ async function generate(root: string): Promise<number> {
         toYaml(signResult(result, "demo-1", keys.get(d.site)?.privateKey as never)),
       );
     }
+    signDemoTree(files, bid);
   }
   for (const [path, text] of files) {
     await mkdir(dirname(join(root, path)), { recursive: true });

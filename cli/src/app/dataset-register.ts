@@ -78,6 +78,7 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
           benchmark: req.benchmark,
           dataset: req.name,
           tool: FEDEVAL_VERSION,
+          path,
           preparedWith: dataset.prepared_with,
           hash: dataset.hash,
           medperfUid: dataset.medperf_uid,
@@ -106,7 +107,8 @@ async function preparedAssociation(req: DatasetRegisterRequest, file: string): P
       `${file} is not readable YAML: ${[...read.diagnostics, ...(parsed?.diagnostics ?? [])].map((d) => d.message).join("; ")}`,
     );
   const dataset: Dataset = { ...(parsed.source.data as Dataset), status: "proposed" };
-  delete dataset.approved_by;
+  delete dataset.approvals;
+  delete dataset.update;
   if (dataset.id !== req.name || dataset.site !== req.site) {
     throw new UserError(
       `${file} describes dataset "${dataset.id}" of site "${dataset.site}", not ${req.name} of ${req.site}`,

@@ -95,6 +95,7 @@ export async function proposeModel(req: ModelProposeRequest): Promise<ModelPropo
           config,
           format: definition.format === "mlcube" ? "MLCube mlcube.yaml" : "MedPerf container_config.yaml",
           tool: FEDEVAL_VERSION,
+          path,
           files: [...files.keys()],
         }),
         labels: ["fedeval", "model"],

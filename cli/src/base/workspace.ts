@@ -18,6 +18,7 @@
  *       local-outputs/<benchmark>/<dataset>/<model>/<run-id>/   what an evaluator keeps at the site
  *                                  (its local_outputs_path: never published)
  *     governance/<name>/           clones of governance repositories
+ *     members/<login>/keys/<key-id>.pem   a committee member's ed25519 private keys, mode 0600
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,6 +27,10 @@ export interface Workspace {
   home: string;
   site(site: string): SiteWorkspace;
   governance(name: string): string;
+  /** Folder of a committee member's signing keys. */
+  memberKeys(login: string): string;
+  /** Folder holding one folder per committee member who has keys here. */
+  members: string;
 }
 
 export interface SiteWorkspace {
@@ -66,5 +71,7 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
       };
     },
     governance: (name) => join(home, "governance", name),
+    memberKeys: (login) => join(home, "members", login, "keys"),
+    members: join(home, "members"),
   };
 }

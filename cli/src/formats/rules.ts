@@ -1,7 +1,8 @@
 /**
  * Every rule the validator enforces, with a stable id and name. Ids never change meaning;
  * retired ids are not reused. FE0xx: reading files; FE1xx: schema and identity; FE2xx: cross-file
- * references and invariants; FE3xx: signatures; FE4xx: ownership; FE5xx: container definitions.
+ * references and invariants; FE3xx: signatures; FE4xx: ownership; FE5xx: container definitions;
+ * FE6xx: signed committee decisions and what a change does to the repository.
  */
 export const RULES = {
   FE001: ["unknown-file", "a file under sites/ or benchmarks/ that is not at a governance path"],
@@ -41,7 +42,6 @@ export const RULES = {
   FE216: ["out-of-range", "a metric value outside its declared range"],
   FE217: ["isolation-required", "a result produced without isolation for a benchmark that requires it"],
   FE218: ["missing-task", "a container definition without the task its role needs"],
-  FE219: ["self-approval", "an association approved only by whoever requested it"],
   FE220: ["comparable-with", "comparable_with names the current or a later version"],
   FE221: ["missing-benchmark", "a benchmark folder without benchmark.yaml"],
   FE222: [
@@ -82,6 +82,35 @@ export const RULES = {
     "codeowners-stale",
     ".github/CODEOWNERS differs from the ownership the governance files declare (`fedeval codeowners`)",
   ],
+
+  FE601: [
+    "approval-signature",
+    "an approval whose signature does not verify over this file's subject and content: forged, altered, or copied from another approval",
+  ],
+  FE602: [
+    "approval-not-member",
+    "an approval by someone who is not a committee member, or by a key the member does not list",
+  ],
+  FE603: [
+    "approval-key-time",
+    "an approval by a key that was revoked, or not yet created, when it was signed",
+  ],
+  FE604: ["approval-by-requester", "an approval signed by whoever requested what it approves"],
+  FE605: [
+    "approval-quorum",
+    "a status approved, rejected or suspended without enough valid committee signatures over what the file says now",
+  ],
+  FE606: [
+    "approval-replay",
+    "an approval that repeats an earlier one or is older than the one listed before it",
+  ],
+  FE607: ["approval-new-key", "an approval signed with a member or key that the same change adds"],
+  FE608: ["approval-history", "a change that edits or removes recorded approvals"],
+  FE609: [
+    "benchmark-unapproved",
+    "a change to a benchmark's definition (version, members, keys, containers, policy) without enough approvals of the members listed before it",
+  ],
+  FE611: ["merge-conflict", "a change that does not merge cleanly into its base"],
 
   FE501: [
     "unknown-container-format",

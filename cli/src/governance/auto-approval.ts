@@ -28,3 +28,23 @@ export async function approvesWithoutReview(
       return false;
   }
 }
+
+/**
+ * The same decision read from the file alone (on main, where no pull request author is known): the
+ * policy is ALWAYS, or ALLOWLIST names the dataset's site or the recorded requester.
+ */
+export function policyApproves(
+  benchmark: Benchmark | undefined,
+  kind: "models" | "datasets",
+  site: string | undefined,
+  requester: string | undefined,
+): boolean {
+  const policy = benchmark?.policy?.auto_approve;
+  if (policy?.[kind] === "ALWAYS") return true;
+  if (policy?.[kind] !== "ALLOWLIST") return false;
+  const allowlist = (policy.allowlist ?? []).map((p) => p.toLowerCase());
+  return (
+    (site !== undefined && allowlist.includes(site)) ||
+    (!!requester && allowlist.includes(requester.toLowerCase()))
+  );
+}

@@ -38,6 +38,8 @@ export interface BenchmarkFolder {
   benchmark?: Entry<Benchmark>;
   /** Keyed by the path relative to the benchmark folder, as references spell it: `containers/x.yaml`. */
   containers: Map<string, ContainerEntry>;
+  /** Parameters files, keyed by container name (`containers/<name>/parameters.yaml`). */
+  parameters: Map<string, YamlSource>;
   models: Map<string, Entry<Model>>;
   datasets: Map<string, Entry<Dataset>>;
   /** Keyed by `<dataset>/<model>`. */
@@ -157,7 +159,14 @@ async function walk(root: string, rel: string, files: string[], diagnostics: Dia
 function folderOf(index: GovernanceIndex, id: string): BenchmarkFolder {
   let f = index.benchmarks.get(id);
   if (!f) {
-    f = { id, containers: new Map(), models: new Map(), datasets: new Map(), results: new Map() };
+    f = {
+      id,
+      containers: new Map(),
+      parameters: new Map(),
+      models: new Map(),
+      datasets: new Map(),
+      results: new Map(),
+    };
     index.benchmarks.set(id, f);
   }
   return f;
@@ -184,6 +193,7 @@ async function loadFile(
     if (typeof source.data !== "object" || Array.isArray(source.data)) {
       return [diagnosticAtPath(source, [], "FE100", "schema", "a parameters file must be a YAML mapping")];
     }
+    folderOf(index, where.benchmark).parameters.set(where.name, source);
     return [];
   }
   if (where.kind === "container") {
@@ -271,4 +281,35 @@ function checkIdentity(where: GovernancePath, source: YamlSource): Diagnostic | 
     }
   }
   return undefined;
+}
+
+/**
+ * One benchmark's folder from file texts (paths relative to the governance root), without schema
+ * checks: what a tool that writes a tree (the demo, test fixtures) needs to sign approvals of it.
+ */
+export function benchmarkFolderFromTexts(id: string, texts: ReadonlyMap<string, string>): BenchmarkFolder {
+  const index: GovernanceIndex = {
+    root: "",
+    sites: new Map(),
+    benchmarks: new Map(),
+    files: [],
+    broken: new Set(),
+  };
+  const folder = folderOf(index, id);
+  for (const [file, text] of texts) {
+    const where = classifyPath(file);
+    if (!("benchmark" in where) || where.benchmark !== id) continue;
+    const source = parseYaml(text, file).source;
+    if (!source) continue;
+    if (where.kind === "container") {
+      const { definition } = parseContainerDefinition(source);
+      if (definition) folder.containers.set(`containers/${where.name}.yaml`, { file, source, definition });
+    } else if (where.kind === "parameters") folder.parameters.set(where.name, source);
+    else if (where.kind === "benchmark") folder.benchmark = { file, source, data: source.data as Benchmark };
+    else if (where.kind === "model")
+      folder.models.set(where.model, { file, source, data: source.data as Model });
+    else if (where.kind === "dataset")
+      folder.datasets.set(where.dataset, { file, source, data: source.data as Dataset });
+  }
+  return folder;
 }

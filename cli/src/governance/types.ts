@@ -4,7 +4,32 @@
  */
 
 export type Principal = string;
-export type AssociationStatus = "proposed" | "approved" | "suspended" | "withdrawn";
+export type AssociationStatus = "proposed" | "approved" | "rejected" | "suspended" | "withdrawn";
+
+/** What a committee member decides about a benchmark, a model or a dataset. */
+export type Decision = "approve" | "reject" | "suspend";
+
+/**
+ * A committee member's signed decision (governance/committee-approval.ts): ed25519 over the JCS
+ * form of the subject, the decision, the signer and `content`, the digest of exactly what is approved.
+ */
+export interface Approval {
+  decision: Decision;
+  /** The member's GitHub login. */
+  by: string;
+  /** The id of the member's key. */
+  key: string;
+  at: string;
+  /** `sha256:` of the JCS form of the approved content. */
+  content: string;
+  signature: string;
+}
+
+/** A committee member who signs approvals, with the public keys in benchmark.yaml. */
+export interface Member {
+  login: string;
+  keys: SiteKey[];
+}
 export type AutoApproval = "NEVER" | "ALWAYS" | "ALLOWLIST";
 
 export interface SiteKey {
@@ -76,6 +101,7 @@ export interface Benchmark {
   task: string;
   clinical_setting?: string;
   committee: Principal[];
+  members?: Member[];
   containers: {
     preparation: ContainerReference;
     reference_model: ContainerReference;
@@ -91,8 +117,11 @@ export interface Benchmark {
     strict_isolation?: boolean;
     auto_approve?: { models: AutoApproval; datasets: AutoApproval; allowlist?: string[] };
     model_priority?: "declared" | "fifo";
+    /** Members who must sign a decision (default 1); the requester never counts. */
+    approvals?: number;
   };
   drift?: { metric: string; max_drop: number };
+  approvals?: Approval[];
 }
 
 /** A model's decryption key sealed to one key of one site (results/key-grants.ts). */
@@ -112,7 +141,9 @@ export interface Model {
   priority?: number;
   status: AssociationStatus;
   requested_by?: Principal;
-  approved_by?: Principal[];
+  approvals?: Approval[];
+  /** A new container proposed beside the approved one. */
+  update?: { container: ContainerReference; requested_by?: Principal; approvals?: Approval[] };
   compatibility?: { demo_results?: Record<string, number | null>; ran_at?: string; tool?: string };
   key_grants?: KeyGrant[];
 }
@@ -128,8 +159,11 @@ export interface Dataset {
   reference_result?: Record<string, number | null>;
   status: AssociationStatus;
   requested_by?: Principal;
-  approved_by?: Principal[];
+  approvals?: Approval[];
   prepared_at?: string;
+  /** A re-prepared dataset proposed beside the approved one. */
+  update?: Pick<Dataset, "prepared_with" | "hash" | "statistics"> &
+    Partial<Pick<Dataset, "medperf_uid" | "reference_result" | "prepared_at" | "requested_by" | "approvals">>;
 }
 
 export type NullReason = "not-applicable" | "undefined" | "suppressed" | "model-error" | "evaluator-error";

@@ -108,9 +108,33 @@ export interface SigningKey {
  * The key to sign with at `now`: the newest key listed in `sites/<site>.yaml` that is not
  * revoked, already created, and whose private key is in `keysDir` and matches the listed public key.
  */
-export async function signingKeyFor(site: Site, keysDir: string, now: Date): Promise<SigningKey> {
+export function signingKeyFor(site: Site, keysDir: string, now: Date): Promise<SigningKey> {
+  return usableSigningKey(site.keys ?? [], keysDir, now, {
+    owner: `site ${site.id}`,
+    listedIn: `sites/${site.id}.yaml`,
+    keygen: `fedeval site keygen --site ${site.id}`,
+  });
+}
+
+/** Whose keys these are, for messages. */
+export interface KeyHolder {
+  /** "site st-olaf", "committee member alice". */
+  owner: string;
+  /** The governance file that lists the public keys. */
+  listedIn: string;
+  /** The command that makes a new key. */
+  keygen: string;
+}
+
+/** The newest of `listed` that is valid at `now` and whose private key is in `keysDir` and matches. */
+export async function usableSigningKey(
+  listed: readonly SiteKey[],
+  keysDir: string,
+  now: Date,
+  holder: KeyHolder,
+): Promise<SigningKey> {
   const why: string[] = [];
-  const keys = [...(site.keys ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  const keys = [...listed].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
   for (const key of keys) {
     if (key.revoked_at && Date.parse(key.revoked_at) <= now.getTime()) {
       why.push(`${key.id}: revoked at ${key.revoked_at}`);
@@ -132,13 +156,13 @@ export async function signingKeyFor(site: Site, keysDir: string, now: Date): Pro
     const privateKey = await readPrivateKey(file);
     if (spki(privateKey) !== key.public_key) {
       throw new UserError(
-        `${file} does not match the public key of key "${key.id}" in sites/${site.id}.yaml; the key file or the site file was replaced`,
+        `${file} does not match the public key of key "${key.id}" in ${holder.listedIn}; the key file or ${holder.listedIn} was replaced`,
       );
     }
     return { key, privateKey, file };
   }
-  const listed = why.length ? ` (${why.join("; ")})` : ` (sites/${site.id}.yaml lists no keys)`;
+  const listedWhy = why.length ? ` (${why.join("; ")})` : ` (${holder.listedIn} lists no keys)`;
   throw new UserError(
-    `no usable signing key for site ${site.id}${listed}. Run \`fedeval site keygen --site ${site.id}\`, add the printed entry to sites/${site.id}.yaml and merge it`,
+    `no usable signing key for ${holder.owner}${listedWhy}. Run \`${holder.keygen}\`, add the printed entry to ${holder.listedIn} and merge it`,
   );
 }

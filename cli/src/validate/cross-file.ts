@@ -11,6 +11,13 @@ import type { Diagnostic } from "../base/diagnostics.ts";
 import { containerType } from "../containers/container-types.ts";
 import { type RuleId, ruleName } from "../formats/rules.ts";
 import { diagnosticAt, diagnosticAtPath, type PathSegment } from "../formats/yaml-source.ts";
+import {
+  approvedContent,
+  checkStatus,
+  contentDigest,
+  countDecisions,
+  missingDecisions,
+} from "../governance/committee-approval.ts";
 import { paths } from "../governance/layout.ts";
 import type { BenchmarkFolder, Entry, GovernanceIndex } from "../governance/loader.ts";
 import type {
@@ -212,24 +219,66 @@ function checkBenchmark(
   for (const role of ["preparation", "reference_model", "evaluator"] as const) {
     checkContainerReference(r, index, folder, entry, ["containers", role], b.containers[role], role);
   }
+  checkBenchmarkDecisions(r, folder, entry);
 }
 
-function checkSelfApproval(r: Reporter, entry: Entry<Model | Dataset>): void {
-  const { requested_by, approved_by, status } = entry.data;
-  if (status === "proposed" || !requested_by || !approved_by) return;
-  if (approved_by.length > 0 && approved_by.every((a) => a.toLowerCase() === requested_by.toLowerCase())) {
-    r.at(
-      entry,
-      ["approved_by"],
-      "FE219",
-      `approved only by ${requested_by}, who requested it: someone else must approve`,
-    );
-  }
+/** Every signed decision of a model or dataset verifies, and its status is backed by enough of them. */
+function checkDecisions(
+  r: Reporter,
+  folder: BenchmarkFolder,
+  entry: Entry<Model | Dataset>,
+  kind: "model" | "dataset",
+): void {
+  const check = checkStatus(folder, kind, entry.data);
+  for (const p of check.count.problems) r.at(entry, ["approvals", p.index, p.field], p.rule, p.message);
+  for (const p of check.update?.count.problems ?? [])
+    r.at(entry, ["update", "approvals", p.index, p.field], p.rule, p.message);
+  if (!check.backed) r.at(entry, ["status"], "FE605", missingDecisions(kind, entry.data.status, check));
+}
+
+/** The benchmark's own signed decisions verify (a change needs them: validate/decision-history.ts). */
+function checkBenchmarkDecisions(r: Reporter, folder: BenchmarkFolder, entry: Entry<Benchmark>): void {
+  const count = countDecisions({
+    subject: { benchmark: folder.id, kind: "benchmark", id: folder.id },
+    records: entry.data.approvals ?? [],
+    members: entry.data.members ?? [],
+    content: contentDigest(approvedContent(folder, "benchmark", entry.data)),
+    decision: "approve",
+    requesters: [],
+  });
+  for (const p of count.problems) r.at(entry, ["approvals", p.index, p.field], p.rule, p.message);
+  const seen = new Set<string>();
+  (entry.data.members ?? []).forEach((m, i) => {
+    if (seen.has(m.login.toLowerCase()))
+      r.at(entry, ["members", i, "login"], "FE223", `committee member ${m.login} is listed twice`);
+    seen.add(m.login.toLowerCase());
+    const ids = new Set<string>();
+    m.keys.forEach((k, j) => {
+      if (ids.has(k.id))
+        r.at(
+          entry,
+          ["members", i, "keys", j, "id"],
+          "FE223",
+          `key id "${k.id}" of ${m.login} is listed twice`,
+        );
+      ids.add(k.id);
+    });
+  });
 }
 
 function checkModel(r: Reporter, index: GovernanceIndex, folder: BenchmarkFolder, entry: Entry<Model>): void {
   checkContainerReference(r, index, folder, entry, ["container"], entry.data.container, "model");
-  checkSelfApproval(r, entry);
+  if (entry.data.update)
+    checkContainerReference(
+      r,
+      index,
+      folder,
+      entry,
+      ["update", "container"],
+      entry.data.update.container,
+      "model",
+    );
+  checkDecisions(r, folder, entry, "model");
 }
 
 function checkDataset(
@@ -293,7 +342,7 @@ function checkDataset(
         key: true,
       });
   }
-  checkSelfApproval(r, entry);
+  checkDecisions(r, folder, entry, "dataset");
 }
 
 function checkMetricValues(

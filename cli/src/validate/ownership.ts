@@ -3,9 +3,9 @@
  *
  * - The benchmark committee owns benchmarks/<b>/{benchmark.yaml, containers/, models/, datasets/, demo/}.
  * - A model owner may propose or update their own model file, but only with `status: proposed`
- *   (merging is the committee's approval, never the requester's) unless the benchmark's
- *   `policy.auto_approve` approves their request, and the container definition (and parameters)
- *   that only their model uses.
+ *   (or withdrawn) unless committee members signed its status (committee-approval.ts) or the
+ *   benchmark's `policy.auto_approve` approves their request, and the container definition (and
+ *   parameters) that only their model uses.
  * - A site's owners own sites/<site>.yaml, may propose their datasets (status: proposed, or
  *   approved when the benchmark's policy auto-approves the site), and own
  *   benchmarks/<b>/results/<dataset>/ for the datasets of their site.
@@ -19,8 +19,9 @@ import type { FileChange, GitHistory } from "../base/git-history.ts";
 import { ruleName } from "../formats/rules.ts";
 import { diagnosticAt, diagnosticAtPath, parseYaml } from "../formats/yaml-source.ts";
 import { approvesWithoutReview } from "../governance/auto-approval.ts";
+import { checkStatus } from "../governance/committee-approval.ts";
 import { classifyPath, paths } from "../governance/layout.ts";
-import type { Entry, GovernanceIndex } from "../governance/loader.ts";
+import type { BenchmarkFolder, Entry, GovernanceIndex } from "../governance/loader.ts";
 import type { Benchmark, Dataset, Model, Principal, Site } from "../governance/types.ts";
 
 export interface Author {
@@ -67,6 +68,7 @@ export async function checkOwnership(
   /** Whether the benchmark's policy lets this request approve itself (auto-approval.ts). */
   const approvesItself = (benchmark: Benchmark | undefined, kind: "models" | "datasets", site?: string) =>
     approvesWithoutReview(benchmark, kind, site, allowed);
+  const folderOf = (entry: Entry<unknown>) => index.benchmarks.get(entry.file.split("/")[1] ?? "");
   const earlier = new Map<string, Promise<unknown>>();
   const before = <T>(file: string): Promise<T | undefined> => {
     let found = earlier.get(file);
@@ -81,9 +83,18 @@ export async function checkOwnership(
   const ownerOf = async <T>(file: string, now: T | undefined): Promise<T | undefined> =>
     (await before<T>(file)) ?? now;
 
-  /** An owner who is not on the committee may propose an association, never approve it. */
-  const proposeOnly = (entry: Entry<Model | Dataset>, role: string) => {
-    if (entry.data.status === "proposed") return;
+  /**
+   * An owner who is not on the committee may propose an association (or withdraw it, or propose an
+   * update beside the approved version), never decide it: a decided status stands only on the
+   * committee members' signatures (FE605), whoever authored the commits.
+   */
+  const proposeOnly = (entry: Entry<Model | Dataset>, role: string, kind: "model" | "dataset") => {
+    if (entry.data.status === "proposed" || entry.data.status === "withdrawn") return;
+    if (
+      folderOf(entry) &&
+      checkStatus(folderOf(entry) as BenchmarkFolder, kind, entry.data).count.members.length
+    )
+      return;
     const message = `${author.login} ${role} and may only propose it (status: proposed); approval is the committee's`;
     out.push(diagnosticAtPath(entry.source, ["status"], "FE402", ruleName("FE402"), message));
   };
@@ -108,7 +119,11 @@ export async function checkOwnership(
     }
     const folder = index.benchmarks.get(where.benchmark);
     const benchmark = await ownerOf<Benchmark>(paths.benchmark(where.benchmark), folder?.benchmark?.data);
-    const committee = await allowed(benchmark?.committee);
+    // the committee: its principals, and the members who sign its decisions (as the file said before)
+    const committee = await allowed([
+      ...(benchmark?.committee ?? []),
+      ...(benchmark?.members ?? []).map((m) => m.login),
+    ]);
     if (where.kind === "container" || where.kind === "parameters" || where.kind === "additional-files") {
       if (committee) continue;
       // a model owner brings their model's own container definition with the model
@@ -139,7 +154,7 @@ export async function checkOwnership(
         !onlyKeyGrants(prior, now.data) &&
         !(await approvesItself(benchmark, "models"))
       ) {
-        proposeOnly(now, "owns this model");
+        proposeOnly(now, "owns this model", "model");
       }
       continue;
     }
@@ -157,7 +172,7 @@ export async function checkOwnership(
         now &&
         !(await approvesItself(benchmark, "datasets", dataset?.site))
       ) {
-        proposeOnly(now, "owns this dataset's site");
+        proposeOnly(now, "owns this dataset's site", "dataset");
       }
       continue;
     }

@@ -1,7 +1,7 @@
 import { Option } from "@commander-js/extra-typings";
 import type { WiringContext } from "./context.ts";
 
-/** validate, container inspect, codeowners, init. */
+/** validate, approve, member keygen, container inspect, codeowners, init. */
 export function wireGovernance({ program, io, exit }: WiringContext): void {
   program
     .command("validate")
@@ -27,6 +27,64 @@ export function wireGovernance({ program, io, exit }: WiringContext): void {
             changedSince: opts.changedSince,
             author: opts.author,
           },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("approve")
+    .description(
+      "sign a committee decision on a model, dataset or benchmark file and commit it onto the checked-out branch",
+    )
+    .argument(
+      "<file>",
+      "benchmarks/<b>/models/<m>.yaml, benchmarks/<b>/datasets/<d>.yaml or benchmarks/<b>/benchmark.yaml",
+    )
+    .option("--root <dir>", "governance repository root", ".")
+    .option("--reject", "reject the request instead of approving it")
+    .option("--suspend", "suspend an approved association (its results are kept, not ranked)")
+    .option(
+      "--as <login>",
+      "your GitHub login (default: the only committee member with keys on this machine)",
+    )
+    .option("--no-commit", "only write the file")
+    .option("--push", "push the branch to its upstream after committing")
+    .option("--json", "print a machine-readable report")
+    .action(async (file, opts) => {
+      const { approveCommand } = await import("../commands/approve.ts");
+      exit(
+        await approveCommand(
+          {
+            file,
+            root: opts.root,
+            reject: Boolean(opts.reject),
+            suspend: Boolean(opts.suspend),
+            as: opts.as,
+            commit: opts.commit,
+            push: Boolean(opts.push),
+            json: opts.json,
+            cwd: process.cwd(),
+            env: process.env,
+            now: new Date(),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("member")
+    .description("committee members' signing keys")
+    .command("keygen")
+    .description("make a committee member's ed25519 key; prints the members: entry for benchmark.yaml")
+    .requiredOption("--login <login>", "your GitHub login")
+    .option("--id <id>", "key id (default: today's date)")
+    .action(async (opts) => {
+      const { memberKeygenCommand } = await import("../commands/approve.ts");
+      exit(
+        await memberKeygenCommand(
+          { login: opts.login, id: opts.id, cwd: process.cwd(), env: process.env, now: new Date() },
           io,
         ),
       );

@@ -14,6 +14,7 @@ import { cell, MAX_PROBLEM_ROWS, validationSummary } from "../../../action/src/s
 import { validateGovernance } from "../../src/app/validate.ts";
 import { codeownersCommand } from "../../src/commands/codeowners.ts";
 import { bufferIO } from "../../src/commands/io.ts";
+import { editYaml } from "../../src/formats/yaml-write.ts";
 import { BENCHMARK } from "../helpers/fixtures.ts";
 import { startFakeGitHub } from "../helpers/github-server.ts";
 import { makeTree, testTreeFiles, writeTree } from "../helpers/governance-tree.ts";
@@ -133,8 +134,9 @@ describe("action.yml", () => {
 
 describe("action: command validate on a pull request", () => {
   it("annotates each problem at its file, line and column in the repository, writes outputs and summary, fails", async () => {
-    // the model's owner adds their model as already approved, and touches a site they do not own
+    // the model's owner adds their model as approved without a committee member's signature, and touches a site they do not own
     const repo = await governanceRepo("gov", (files) => {
+      files.set(NEW_MODEL, editYaml(files.get(NEW_MODEL) as string, [[["approvals"], undefined]]));
       files.set("sites/north-general.yaml", `${files.get("sites/north-general.yaml")}# touched\n`);
     });
     const r = await runAction({
@@ -157,6 +159,7 @@ describe("action: command validate on a pull request", () => {
       lines.map((l) => l.replace(/,title=.*/, "")),
       [
         `::error file=gov/${NEW_MODEL},line=${status.line},col=${status.col},endLine=${status.line},endColumn=${status.col + "approved".length}`,
+        `::error file=gov/${NEW_MODEL},line=${status.line},col=${status.col},endLine=${status.line},endColumn=${status.col + "approved".length}`,
         "::error file=gov/sites/north-general.yaml,line=1,col=1",
       ],
     );
@@ -166,14 +169,18 @@ describe("action: command validate on a pull request", () => {
     );
     assert.match(
       lines[1] as string,
+      /title=FE605 approval-quorum::status: approved needs 1 committee member's signed approve over this model as it is now/,
+    );
+    assert.match(
+      lines[2] as string,
       /title=FE401 not-owner::fastlane-ai may not change this file: only the owners of site north-general may/,
     );
-    assert.match(r.stdout, /^::error::governance files are invalid: 2 errors/m);
-    assert.deepEqual(r.outputs, { valid: "false", errors: "2", warnings: "0" });
+    assert.match(r.stdout, /^::error::governance files are invalid: 3 errors/m);
+    assert.deepEqual(r.outputs, { valid: "false", errors: "3", warnings: "0" });
     for (const name of Object.keys(r.outputs))
       assert.ok(name in ACTION.outputs, `output ${name} is declared`);
 
-    assert.match(r.summary, /^## fedeval validate: ❌ invalid: 2 errors$/m);
+    assert.match(r.summary, /^## fedeval validate: ❌ invalid: 3 errors$/m);
     assert.match(
       r.summary,
       new RegExp(
@@ -207,7 +214,7 @@ describe("action: command validate on a pull request", () => {
   it("passes a model proposal by its owner, and lists what the pull request adds", async () => {
     const repo = await governanceRepo("", (files) => {
       const text = (files.get(NEW_MODEL) as string).replace("status: approved", "status: proposed");
-      files.set(NEW_MODEL, text.replace(/approved_by:\n(\s+- .*\n)+/, ""));
+      files.set(NEW_MODEL, editYaml(text, [[["approvals"], undefined]]));
     });
     const r = await runAction({
       workspace: repo.workspace,

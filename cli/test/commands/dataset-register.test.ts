@@ -31,7 +31,7 @@ const committeeReviews = (files: Map<string, string>) => {
 async function prepared(change?: (d: Dataset) => void, edit = committeeReviews) {
   const env = await testEnv();
   const gov = await governanceRemote(env, edit);
-  const { approved_by: _a, ...dataset }: Dataset = {
+  const { approvals: _a, ...dataset }: Dataset = {
     ...testDataset(SITE),
     id: ID,
     status: "approved",
@@ -86,7 +86,7 @@ describe("fedeval dataset register", () => {
     const proposed = parse(remoteFile(remote, BRANCH, PATH, env) as string) as Dataset;
     assert.equal(proposed.status, "proposed");
     assert.equal(proposed.requested_by, "north-it");
-    assert.equal(proposed.approved_by, undefined);
+    assert.equal(proposed.approvals, undefined);
     const pr = gh.pulls.find((p) => p.head === BRANCH);
     assert.equal(pr?.title, `Register dataset ${ID} (${SITE}) for ${BENCHMARK}`);
     assert.deepEqual(pr?.labels, ["fedeval", "dataset", `site:${SITE}`]);
@@ -161,7 +161,7 @@ describe("fedeval dataset register", () => {
       /^status: approved: benchmark pleural-effusion-demo approves datasets of north-general without a committee review \(policy\.auto_approve\)$/m,
     );
     const file = parse(remoteFile(remote, BRANCH, PATH, env) as string) as Dataset;
-    assert.deepEqual([file.status, file.requested_by, file.approved_by], ["approved", "north-it", undefined]);
+    assert.deepEqual([file.status, file.requested_by, file.approvals], ["approved", "north-it", undefined]);
   });
 
   it("--dry-run prints the file and the pull request text and pushes nothing", async () => {

@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { BENCHMARK } from "../helpers/fixtures.ts";
-import { makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
+import { decideIn, makeTree, TEST_IMAGES } from "../helpers/governance-tree.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/fedeval.js");
 const B = `benchmarks/${BENCHMARK}`;
@@ -142,7 +142,7 @@ describe("fedeval validate --changed-since / --author", () => {
   it("history rules are errors in changed files and warnings elsewhere", async () => {
     const root = await repo();
     const base = git(root, "rev-parse", "HEAD").trim();
-    await replaceIn(root, `${B}/models/shortcut-cnn.yaml`, "status: approved", "status: suspended");
+    await decideIn(root, `${B}/models/shortcut-cnn.yaml`, { decision: "suspend", setStatus: true });
     const full = JSON.parse(fedeval(["validate", root, "--json"]).stdout);
     assert.equal(full.valid, true, "suspending a model keeps main valid");
     assert.equal(full.warnings, 3);
@@ -158,6 +158,12 @@ describe("fedeval validate --changed-since / --author", () => {
     const base = git(root, "rev-parse", "HEAD").trim();
     const file = `${B}/benchmark.yaml`;
     await replaceIn(root, file, "Sensitivity at 0.5", "Sensitivity at a 0.5 threshold");
+    const unsigned = fedeval(["validate", root, "--changed-since", base]);
+    assert.match(
+      unsigned.stdout,
+      /error FE609 this change to benchmark pleural-effusion-demo needs 1 signed approval by committee members listed before it \(committee-chair\)/,
+    );
+    await decideIn(root, file);
     assert.equal(fedeval(["validate", root, "--changed-since", base]).code, 0, "a title changes no result");
     // asking for the DL estimator changes every pooled ece
     await replaceIn(root, file, "    pooling: meta\n", "    pooling: meta\n    estimator: DL\n");
@@ -211,7 +217,14 @@ describe("fedeval validate --changed-since / --author", () => {
     const owner = fedeval(["validate", root, "--changed-since", base, "--author", "acme-imaging"]);
     assert.equal(owner.code, 1);
     assert.match(owner.stdout, /FE402 acme-imaging owns this model and may only propose it/);
-    assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", "demo-committee"]).code, 0);
+    // the committee too: what is approved changed, so the approval no longer stands until a member signs again
+    const committee = fedeval(["validate", root, "--changed-since", base, "--author", "demo-committee"]);
+    assert.match(committee.stdout, /error FE605 status: approved needs 1 committee member's signed approve/);
+    assert.doesNotMatch(committee.stdout, /FE40\d/);
+    await decideIn(root, MODEL);
+    // signed by a member, whoever authored the commits
+    for (const author of ["demo-committee", "acme-imaging"])
+      assert.equal(fedeval(["validate", root, "--changed-since", base, "--author", author]).code, 0, author);
     await replaceIn(
       root,
       `${B}/benchmark.yaml`,
@@ -246,8 +259,8 @@ describe("fedeval validate --changed-since / --author", () => {
     const r = fedeval(["validate", root, "--changed-since", base, "--author", "north-it", "--json"]);
     assert.deepEqual(
       JSON.parse(r.stdout).diagnostics.map((d: { file: string; rule: string }) => `${d.file} ${d.rule}`),
-      [`${B}/datasets/east-valley-2026q4.yaml FE401`],
-      "north-general is on the allowlist; east-valley is not north-it's site",
+      [`${B}/datasets/east-valley-2026q4.yaml FE401`, `${B}/datasets/east-valley-2026q4.yaml FE605`],
+      "north-general is on the allowlist; east-valley is not north-it's site, and its approval no longer covers it",
     );
     const east = fedeval(["validate", root, "--changed-since", base, "--author", "east-valley-radiology"]);
     assert.match(

@@ -5,12 +5,35 @@
  * own: the shipped demo (cli/src/app/demo/) may change without changing what the tests test.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { toYaml } from "../../src/formats/yaml-write.ts";
+import { editYaml, toYaml } from "../../src/formats/yaml-write.ts";
+import {
+  approvedContent,
+  contentDigest,
+  STATUS_OF,
+  type Subject,
+  signApproval,
+  signUndecided,
+  updated,
+} from "../../src/governance/committee-approval.ts";
 import { governanceFileText } from "../../src/governance/governance-file.ts";
-import type { Benchmark, Dataset, Model, Result, Site } from "../../src/governance/types.ts";
+import { classifyPath } from "../../src/governance/layout.ts";
+import { benchmarkFolderFromTexts } from "../../src/governance/loader.ts";
+import type {
+  Approval,
+  Benchmark,
+  Dataset,
+  Decision,
+  Model,
+  Result,
+  Site,
+} from "../../src/governance/types.ts";
 
 export const BENCHMARK = "pleural-effusion-demo";
 export const COMMITTEE = ["demo-committee"];
+/** The committee member who signs the test tree's approvals. */
+export const MEMBER = "committee-chair";
+/** When the test tree's associations were approved. */
+export const APPROVED_AT = "2026-11-02T09:00:00Z";
 /** When the sites' keys were created. */
 export const KEYS_CREATED_AT = "2026-11-01T09:00:00Z";
 /** The id of every test site's key. */
@@ -56,6 +79,29 @@ export interface TestImages {
 export const siteOwner = (site: string): string | undefined =>
   TEST_SITES.find((s) => s.id === site)?.owners[0];
 
+/** A committee member's ed25519 key, derived from a public seed (`MEMBER`'s by default). */
+export function memberKey(
+  login = MEMBER,
+  id = "chair-1",
+): { id: string; privateKey: KeyObject; publicKey: string } {
+  return { ...seededKey(`fedeval test member key ${login} ${id}`), id };
+}
+
+/** The benchmark.yaml `members:` entry of a member with `memberKey(login, id)`. */
+export function memberEntry(login = MEMBER, id = "chair-1", created_at = KEYS_CREATED_AT) {
+  const key = memberKey(login, id);
+  return { login, keys: [{ id, algorithm: "ed25519" as const, public_key: key.publicKey, created_at }] };
+}
+
+/** An ed25519 key pair from a public seed. */
+function seededKey(phrase: string): { privateKey: KeyObject; publicKey: string } {
+  const seed = createHash("sha256").update(phrase).digest();
+  const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+  const publicKey = createPublicKey(privateKey).export({ format: "der", type: "spki" }).toString("base64");
+  return { privateKey, publicKey };
+}
+
 /** A test site's ed25519 key, derived from a public seed. */
 export function siteKey(site: string): { id: string; privateKey: KeyObject; publicKey: string } {
   const seed = createHash("sha256").update(`fedeval test site key ${site}`).digest();
@@ -95,6 +141,7 @@ export function testBenchmark(images: TestImages): Benchmark {
     task: "binary classification",
     clinical_setting: "Adult inpatients, first read of a frontal chest radiograph.",
     committee: [...COMMITTEE],
+    members: [memberEntry()],
     containers: {
       preparation: { image: images.preparation, config: "containers/prep.yaml" },
       reference_model: {
@@ -172,7 +219,6 @@ export function testModel(model: string, image: string): Model {
     status: "approved",
     // the committee's own reference model has no separate requester
     ...(m.id === "reference-logistic" ? {} : { requested_by: m.owner[0] }),
-    approved_by: [...COMMITTEE],
   };
 }
 
@@ -283,5 +329,74 @@ export function governanceFiles(tree: TreeContents): Map<string, string> {
   for (const d of tree.datasets) files.set(`${b}/datasets/${d.id}.yaml`, governanceFileText("dataset", d));
   for (const r of tree.results)
     files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, governanceFileText("result", r));
+  signTestTree(files);
   return files;
+}
+
+/** Signs, as `MEMBER`, every approved association of the test benchmark in `files` that has no approval yet. */
+export function signTestTree(files: Map<string, string>): void {
+  const key = memberKey();
+  signUndecided(files, BENCHMARK, { login: MEMBER, keyId: key.id, privateKey: key.privateKey }, APPROVED_AT);
+}
+
+/**
+ * Appends a committee decision on the model or dataset at `path` to `files`, signed by `login`'s
+ * test key (`memberKey`) over what `files` say now, unless `content` or `subject` say otherwise
+ * (to forge or replay). Returns the record.
+ */
+export function decide(
+  files: Map<string, string>,
+  path: string,
+  opts: {
+    login?: string;
+    keyId?: string;
+    decision?: Decision;
+    at?: string;
+    /** Sign this content digest instead of the file's. */
+    content?: string;
+    /** Sign this subject instead of the file's. */
+    subject?: Subject;
+    /** Append to update.approvals. */
+    update?: boolean;
+    /** Also set the status the decision gives. */
+    setStatus?: boolean;
+  } = {},
+): Approval {
+  const where = classifyPath(path);
+  if (where.kind !== "model" && where.kind !== "dataset" && where.kind !== "benchmark")
+    throw new Error(`${path} is not decided on`);
+  const folder = benchmarkFolderFromTexts(where.benchmark, files);
+  const kind = where.kind;
+  const entry =
+    where.kind === "model"
+      ? folder.models.get(where.model)
+      : where.kind === "dataset"
+        ? folder.datasets.get(where.dataset)
+        : folder.benchmark;
+  if (!entry) throw new Error(`no ${path}`);
+  const data = entry.data as Model | Dataset;
+  const target = opts.update ? updated(data) : data;
+  const login = opts.login ?? MEMBER;
+  const keyId = opts.keyId ?? "chair-1";
+  const decision = opts.decision ?? "approve";
+  const record = signApproval(
+    opts.subject ?? { benchmark: where.benchmark, kind, id: data.id },
+    {
+      decision,
+      by: login,
+      key: keyId,
+      at: opts.at ?? "2026-11-03T09:00:00Z",
+      content: opts.content ?? contentDigest(approvedContent(folder, kind, target)),
+    },
+    memberKey(login, keyId).privateKey,
+  );
+  const list = opts.update
+    ? (data.update?.approvals ?? [])
+    : ((data as { approvals?: Approval[] }).approvals ?? []);
+  const edits: [(string | number)[], unknown][] = [
+    [opts.update ? ["update", "approvals"] : ["approvals"], [...list, record]],
+  ];
+  if (opts.setStatus) edits.push([["status"], STATUS_OF[decision]]);
+  files.set(path, editYaml(files.get(path) as string, edits));
+  return record;
 }

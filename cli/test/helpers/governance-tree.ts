@@ -3,14 +3,14 @@
  * pins, datasets and results, results signed with the test site keys. Tests then break one thing.
  */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Dataset, Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 import {
   BENCHMARK,
-  COMMITTEE,
+  decide,
   governanceFiles,
   SITE_KEY_ID,
   siteKey,
@@ -39,7 +39,6 @@ export function testDataset(site: string): Dataset {
     reference_result: { auc: 0.81 },
     status: "approved",
     requested_by: siteOwner(site),
-    approved_by: [...COMMITTEE],
   };
 }
 
@@ -112,4 +111,18 @@ export async function makeTree(edit?: (files: Map<string, string>) => void): Pro
   const files = testTreeFiles();
   edit?.(files);
   return writeTree(files);
+}
+
+/** `decide` (fixtures.ts) on a tree on disk: signs a decision on the file at `path` as the files under `root` say now. */
+export async function decideIn(root: string, path: string, opts: Parameters<typeof decide>[2] = {}) {
+  const b = path.split("/").slice(0, 2).join("/");
+  const files = new Map<string, string>();
+  for (const entry of await readdir(join(root, b), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".yaml")) continue;
+    const file = join(entry.parentPath, entry.name);
+    files.set(relative(root, file), await readFile(file, "utf8"));
+  }
+  const record = decide(files, path, opts);
+  await writeFile(join(root, path), files.get(path) as string);
+  return record;
 }

@@ -17,9 +17,10 @@ import { prepareDataset } from "../../src/site/prepare.ts";
 import { createRunner, siteLimits } from "../../src/site/runners.ts";
 import {
   BENCHMARK,
-  COMMITTEE,
   containerConfig,
+  decide,
   governanceFiles,
+  signTestTree,
   TEST_MODELS,
   type TestImages,
   testModel,
@@ -47,10 +48,13 @@ export async function demoRepository(
 
 /** Registers (approves) a prepared dataset's association in the repository, committed. */
 export async function registerDataset(root: string, association: Dataset): Promise<void> {
-  const approved: Dataset = { ...association, status: "approved", approved_by: [...COMMITTEE] };
+  const approved: Dataset = { ...association, status: "approved" };
   const dir = join(root, "benchmarks", BENCHMARK, "datasets");
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${association.id}.yaml`), governanceFileText("dataset", approved));
+  const path = `${b}/datasets/${association.id}.yaml`;
+  const texts = new Map([[path, governanceFileText("dataset", approved)]]);
+  signTestTree(texts);
+  await writeFile(join(root, path), texts.get(path) as string);
   commitAll(root, `register ${association.id}`);
 }
 
@@ -142,6 +146,7 @@ export function addModel(files: Map<string, string>, id: string, image: string, 
     container: { image, config: `containers/${id}.yaml` },
   };
   files.set(`${b}/models/${id}.yaml`, governanceFileText("model", model));
+  decide(files, `${b}/models/${id}.yaml`);
 }
 
 /** A one-file model whose infer task never ends (until killed). */

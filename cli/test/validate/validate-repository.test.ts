@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Diagnostic } from "../../src/base/diagnostics.ts";
 import { UsageError } from "../../src/base/errors.ts";
-import { toYaml } from "../../src/formats/yaml-write.ts";
+import { editYaml, toYaml } from "../../src/formats/yaml-write.ts";
 import type { Result } from "../../src/governance/types.ts";
 import { signResult } from "../../src/results/signature.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
-import { BENCHMARK as BENCHMARK_ID, siteKey } from "../helpers/fixtures.ts";
+import { BENCHMARK as BENCHMARK_ID, decide, memberEntry, siteKey } from "../helpers/fixtures.ts";
 import { makeTree, testDataset, testResult, testTreeFiles } from "../helpers/governance-tree.ts";
 
 const B = `benchmarks/${BENCHMARK_ID}`;
@@ -401,12 +401,143 @@ describe("validate: privacy and policy rules", () => {
     });
     expectOne(d, "FE217", RESULT);
   });
+});
 
-  it("an association approved only by its requester", async () => {
-    const d = await problems((f) =>
-      edit(f, MODEL, "approved_by: [demo-committee]", "approved_by: [acme-imaging]"),
+describe("validate: signed committee approvals", () => {
+  const SHORTCUT = `${B}/models/shortcut-cnn.yaml`;
+  const members = (f: Map<string, string>, list: unknown[]) =>
+    f.set(BENCHMARK, editYaml(f.get(BENCHMARK) as string, [[["members"], list]]));
+  const unsigned = (f: Map<string, string>, path = MODEL) =>
+    f.set(path, editYaml(f.get(path) as string, [[["approvals"], undefined]]));
+  const approvalLine = (f: Map<string, string>, field: string, path = MODEL) =>
+    lineOf(f.get(path) as string, `    ${field}:`);
+  const only = (d: Diagnostic[], rules: string[]) =>
+    assert.deepEqual(
+      d
+        .filter((x) => x.severity === "error")
+        .map((x) => `${x.file} ${x.rule}`)
+        .sort(),
+      rules.sort(),
+      d.map((x) => `${x.file}:${x.line} ${x.rule} ${x.message}`).join("\n"),
     );
-    expectOne(d, "FE219", MODEL);
+
+  it("an approved association without a signature", async () => {
+    let line = 0;
+    const d = await problems((f) => {
+      unsigned(f);
+      line = lineOf(f.get(MODEL) as string, "status: approved");
+    });
+    const e = expectOne(d, "FE605", MODEL, line);
+    assert.match(e.message, /status: approved needs 1 committee member's signed approve .* found 0/);
+    only(d, [`${MODEL} FE605`]);
+  });
+
+  it("a forged signature", async () => {
+    let line = 0;
+    const d = await problems((f) => {
+      line = approvalLine(f, "signature");
+      f.set(MODEL, (f.get(MODEL) as string).replace(/signature: .*/, `signature: ${"A".repeat(86)}==`));
+    });
+    expectOne(d, "FE601", MODEL, line);
+    only(d, [`${MODEL} FE601`, `${MODEL} FE605`]);
+  });
+
+  it("an approval replayed from another model's file", async () => {
+    const d = await problems((f) => {
+      const other = /approvals:\n(?: {2}.*\n)+/.exec(f.get(SHORTCUT) as string)?.[0] as string;
+      f.set(MODEL, (f.get(MODEL) as string).replace(/approvals:\n(?: {2}.*\n)+/, other));
+    });
+    const e = expectOne(d, "FE601", MODEL);
+    assert.match(e.message, /copied from another approval/);
+    only(d, [`${MODEL} FE601`, `${MODEL} FE605`]);
+  });
+
+  it("an older approval replayed after a suspension", async () => {
+    const d = await problems((f) => {
+      decide(f, MODEL, { decision: "suspend", setStatus: true, at: "2026-11-05T09:00:00Z" });
+      const first = /approvals:\n((?: {2}.*\n)+?)(?= {2}- )/.exec(f.get(MODEL) as string)?.[1] as string;
+      f.set(
+        MODEL,
+        `${(f.get(MODEL) as string).replace("status: suspended", "status: approved")}`.replace(
+          /(approvals:\n(?: {2}.*\n)+)/,
+          `$1${first}`,
+        ),
+      );
+    });
+    expectOne(d, "FE606", MODEL);
+    expectOne(d, "FE605", MODEL);
+  });
+
+  it("an approval by someone who is not a committee member", async () => {
+    const d = await problems((f) => {
+      unsigned(f);
+      decide(f, MODEL, { login: "mallory", keyId: "m-1" });
+    });
+    const e = expectOne(d, "FE602", MODEL);
+    assert.match(
+      e.message,
+      /mallory is not a committee member of benchmark pleural-effusion-demo \(members: committee-chair\)/,
+    );
+    only(d, [`${MODEL} FE602`, `${MODEL} FE605`]);
+  });
+
+  it("an approval by the requester, even when they are a member", async () => {
+    const d = await problems((f) => {
+      members(f, [memberEntry(), memberEntry("acme-imaging", "a-1")]);
+      unsigned(f);
+      decide(f, MODEL, { login: "acme-imaging", keyId: "a-1" });
+    });
+    const e = expectOne(d, "FE604", MODEL);
+    assert.match(e.message, /acme-imaging requested this and cannot approve it/);
+    only(d, [`${MODEL} FE604`, `${MODEL} FE605`]);
+  });
+
+  it("an approval over different content: the container definition changed after signing", async () => {
+    const d = await problems((f) => {
+      const config = `${B}/containers/effusion-net-v2.yaml`;
+      f.set(
+        config,
+        (f.get(config) as string).replace(
+          "node /app/model.mjs infer",
+          "node /app/model.mjs infer --exfiltrate",
+        ),
+      );
+    });
+    const e = expectOne(d, "FE605", MODEL);
+    assert.match(e.message, /found 0; 1 valid signature is over other content/);
+  });
+
+  it("a key used after it was revoked", async () => {
+    const d = await problems((f) => {
+      members(f, [
+        { ...memberEntry(), keys: [{ ...memberEntry().keys[0], revoked_at: "2026-11-02T00:00:00Z" }] },
+      ]);
+    });
+    expectOne(d, "FE603", MODEL);
+  });
+
+  it("policy.approvals: 2 needs two different members", async () => {
+    const one = await problems((f) => {
+      f.set(BENCHMARK, editYaml(f.get(BENCHMARK) as string, [[["policy", "approvals"], 2]]));
+      members(f, [memberEntry(), memberEntry("second-member", "s-1")]);
+    });
+    expectOne(one, "FE605", MODEL);
+    const two = await problems((f) => {
+      f.set(BENCHMARK, editYaml(f.get(BENCHMARK) as string, [[["policy", "approvals"], 2]]));
+      members(f, [memberEntry(), memberEntry("second-member", "s-1")]);
+      decide(f, MODEL, { login: "second-member", keyId: "s-1" });
+    });
+    assert.equal(
+      two.filter((x) => x.file === MODEL).length,
+      0,
+      two.map((x) => `${x.file} ${x.message}`).join("\n"),
+    );
+  });
+
+  it("a signed suspension stands; its results are kept as history", async () => {
+    const d = await problems((f) => decide(f, MODEL, { decision: "suspend", setStatus: true }));
+    assert.equal(d.filter((x) => x.severity === "error").length, 0, d.map((x) => x.message).join("\n"));
+    assert.ok(d.some((x) => x.rule === "FE205" && x.file === RESULT && x.severity === "warning"));
   });
 });
 

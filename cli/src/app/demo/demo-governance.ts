@@ -8,8 +8,9 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { toYaml } from "../../formats/yaml-write.ts";
+import { signUndecided } from "../../governance/committee-approval.ts";
 import { governanceFileText } from "../../governance/governance-file.ts";
-import type { Benchmark, Dataset, Model, Result, Site } from "../../governance/types.ts";
+import type { Benchmark, Dataset, Member, Model, Result, Site } from "../../governance/types.ts";
 
 export const DEMO_BENCHMARK = "pleural-effusion-demo";
 
@@ -26,7 +27,23 @@ export const DEMO_MODELS = [
 ] as const;
 
 export const DEMO_COMMITTEE = ["demo-committee"];
+/** The committee member who signs the demo's approvals (their GitHub login). */
+export const DEMO_MEMBER = "demo-chair";
 export const DEMO_CREATED_AT = "2026-11-01T09:00:00Z";
+
+/** The demo committee member's ed25519 key, derived from a public seed (never use this scheme for real keys). */
+export function demoMemberKey(): { id: string; privateKey: KeyObject; publicKey: string } {
+  return { ...demoSiteKey(`member ${DEMO_MEMBER}`), id: "demo-chair-1" };
+}
+
+/** The `members:` entry of benchmark.yaml for the demo member's key. */
+export function demoMember(): Member {
+  const key = demoMemberKey();
+  return {
+    login: DEMO_MEMBER,
+    keys: [{ id: key.id, algorithm: "ed25519", public_key: key.publicKey, created_at: DEMO_CREATED_AT }],
+  };
+}
 
 /** A demo site's ed25519 key, derived from a public seed (never use this scheme for real keys). */
 export function demoSiteKey(site: string): { id: string; privateKey: KeyObject; publicKey: string } {
@@ -57,7 +74,7 @@ export function demoSite(site: (typeof DEMO_SITES)[number]): Site {
   };
 }
 
-export function demoBenchmark(images: DemoImages): Benchmark {
+export function demoBenchmark(images: DemoImages, members: Member[] = [demoMember()]): Benchmark {
   return {
     schema: "fedeval/benchmark@1",
     id: DEMO_BENCHMARK,
@@ -68,6 +85,7 @@ export function demoBenchmark(images: DemoImages): Benchmark {
     task: "binary classification",
     clinical_setting: "Adult inpatients, first read of a frontal chest radiograph.",
     committee: [...DEMO_COMMITTEE],
+    members,
     containers: {
       preparation: { image: images.preparation, config: "containers/prep.yaml" },
       reference_model: {
@@ -126,6 +144,7 @@ export function demoBenchmark(images: DemoImages): Benchmark {
       isolation_required: false,
       auto_approve: { models: "NEVER", datasets: "ALLOWLIST", allowlist: ["north-general"] },
       model_priority: "declared",
+      approvals: 1,
     },
     drift: { metric: "auc", max_drop: 0.05 },
   };
@@ -142,7 +161,6 @@ export function demoModel(model: (typeof DEMO_MODELS)[number], image: string): M
     status: "approved",
     // the committee's own reference model has no separate requester
     ...(model.id === "reference-logistic" ? {} : { requested_by: model.owner[0] }),
-    approved_by: [...DEMO_COMMITTEE],
   };
 }
 
@@ -255,8 +273,12 @@ export interface DemoTree {
   results: Result[];
 }
 
-/** Every file of the demo governance tree, by path relative to the governance root. */
-export function demoGovernanceFiles(tree: DemoTree): Map<string, string> {
+/**
+ * Every file of the demo governance tree, by path relative to the governance root, its
+ * associations signed by the demo member's seeded key; given other `members`, nothing is signed
+ * (they sign with `fedeval approve`).
+ */
+export function demoGovernanceFiles(tree: DemoTree, members?: Member[]): Map<string, string> {
   const files = new Map<string, string>();
   const b = `benchmarks/${DEMO_BENCHMARK}`;
   for (const site of DEMO_SITES)
@@ -264,7 +286,7 @@ export function demoGovernanceFiles(tree: DemoTree): Map<string, string> {
       `sites/${site.id}.yaml`,
       governanceFileText("site", demoSite(site), "Demo site: its key is derived from a public seed."),
     );
-  files.set(`${b}/benchmark.yaml`, governanceFileText("benchmark", demoBenchmark(tree.images)));
+  files.set(`${b}/benchmark.yaml`, governanceFileText("benchmark", demoBenchmark(tree.images, members)));
   files.set(`${b}/containers/prep.yaml`, demoContainerConfig(tree.images.preparation, "preparation"));
   files.set(`${b}/containers/evaluator.yaml`, demoContainerConfig(tree.images.evaluator, "evaluator"));
   files.set(`${b}/containers/evaluator/parameters.yaml`, DEMO_EVALUATOR_PARAMETERS);
@@ -276,5 +298,17 @@ export function demoGovernanceFiles(tree: DemoTree): Map<string, string> {
   for (const d of tree.datasets) files.set(`${b}/datasets/${d.id}.yaml`, governanceFileText("dataset", d));
   for (const r of tree.results)
     files.set(`${b}/results/${r.dataset}/${r.model}.yaml`, governanceFileText("result", r));
+  if (!members) signDemoTree(files, DEMO_BENCHMARK);
   return files;
+}
+
+/** Signs, as the demo member, every association of `benchmark` in `files` whose status needs a decision and has none. */
+export function signDemoTree(files: Map<string, string>, benchmark: string): void {
+  const key = demoMemberKey();
+  signUndecided(
+    files,
+    benchmark,
+    { login: DEMO_MEMBER, keyId: key.id, privateKey: key.privateKey },
+    DEMO_CREATED_AT,
+  );
 }

@@ -5,8 +5,8 @@
  *   1. the committee creates the governance repository (a bare git repo on disk) with the benchmark;
  *   2. three hospitals make their signing keys and register their sites (pull requests);
  *   3. each hospital prepares its own synthetic data with the benchmark's preparation container
- *      and registers the dataset; the committee approves;
- *   4. two model vendors propose their models; the committee approves;
+ *      and registers the dataset; a committee member signs the approval on the site's branch;
+ *   4. two model vendors propose their models; a committee member signs each approval on the vendor's branch;
  *   5. each hospital plans, runs every approved model on its data in isolation, approves by its
  *      site policy and submits the signed results; the committee merges after the ownership check;
  *   6. `validate` and `leaderboard build` on main.
@@ -29,11 +29,12 @@ import { packageRoot } from "../../base/package-root.ts";
 import { workspace } from "../../base/workspace.ts";
 import { toYaml } from "../../formats/yaml-write.ts";
 import { governanceFileText } from "../../governance/governance-file.ts";
-import type { Dataset, Model, SiteKey } from "../../governance/types.ts";
+import type { Dataset, Member, Model, SiteKey } from "../../governance/types.ts";
 import { saveProcessEntrypoints } from "../../site/runners.ts";
 import {
   DEMO_BENCHMARK,
   DEMO_COMMITTEE,
+  DEMO_MEMBER,
   DEMO_MODELS,
   DEMO_SITES,
   type DemoImages,
@@ -126,7 +127,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     run(process.execPath, [bin, ...args], { ...env, ...(as?.home ? { FEDEVAL_HOME: as.home } : {}) });
 
   // 1. the committee creates the governance repository
-  say(`committee ${COMMITTEE} creates the governance repository with benchmark ${B}`);
+  say(
+    `committee ${COMMITTEE} creates the governance repository with benchmark ${B}; its member ${DEMO_MEMBER} makes a signing key and signs the benchmark and its reference model`,
+  );
   const remote = join(dir, "governance.git");
   await run("git", ["init", "--bare", "--quiet", "--initial-branch=main", remote], env);
   const clone = async (who: string): Promise<{ root: string; git: SimpleGit }> => {
@@ -141,7 +144,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     };
   };
   const committee = await clone("committee");
-  const files = demoGovernanceFiles({ images, datasets: [], results: [] });
+  // the committee member's own signing key: the private half stays in the committee's FEDEVAL_HOME
+  const committeeHome = join(dir, "committee", "fedeval-home");
+  const asMember = (args: string[]) => fedeval(args, { home: committeeHome });
+  const member = parse(
+    await asMember(["member", "keygen", "--login", DEMO_MEMBER, "--id", "demo-chair-1"]),
+  ) as Member[];
+  const files = demoGovernanceFiles({ images, datasets: [], results: [] }, member);
   const committeeFiles = [...files].filter(([path]) => {
     if (!path.startsWith(`benchmarks/${B}/`)) return false;
     const rest = path.slice(`benchmarks/${B}/`.length);
@@ -156,10 +165,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   await writeFiles(committee.root, new Map(committeeFiles));
   await committee.git.add(".");
   await committee.git.commit(`Benchmark ${B} v1`);
+  for (const file of [`benchmarks/${B}/benchmark.yaml`, `benchmarks/${B}/models/reference-logistic.yaml`])
+    await asMember(["approve", join(committee.root, file), "--root", committee.root]);
   await committee.git.push("origin", "main");
 
-  /** The committee reviews every open branch: the PR check, an optional approval commit, the merge. */
-  const review = async (authorOf: (branch: string) => string, approve?: (root: string) => Promise<void>) => {
+  /**
+   * The committee reviews every open branch: a member's signed approval committed onto the
+   * proposer's branch (`fedeval approve`), then the PR check with the proposer as its author, then the merge.
+   */
+  const review = async (authorOf: (branch: string) => string, approve?: "datasets" | "models") => {
     await committee.git.fetch(["--prune", "origin"]);
     const branches = (await committee.git.branch(["-r", "--no-merged", "origin/main"])).all.filter(
       (b) => !b.endsWith("/HEAD"),
@@ -168,12 +182,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       const branch = remoteBranch.replace(/^origin\//, "");
       await committee.git.checkout(["-B", "review", remoteBranch]);
       const author = authorOf(branch);
+      if (approve)
+        for (const file of await proposed(committee.root, approve))
+          await asMember(["approve", file, "--root", committee.root]);
       await fedeval(["validate", committee.root, "--changed-since", "origin/main", "--author", author]);
-      if (approve) {
-        await approve(committee.root);
-        await committee.git.add(".");
-        await committee.git.commit(`Approve ${branch}`);
-      }
       await committee.git.checkout("main");
       await committee.git.merge(["--no-ff", "-m", `Merge pull request: ${branch}`, "review"]);
       await committee.git.push("origin", "main");
@@ -206,7 +218,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
 
   // 3. hospitals prepare and register their data; the committee approves
   say(
-    "each hospital prepares its own data with the benchmark's preparation container, then registers it (north-general is on the benchmark's allowlist: its dataset is approved without the committee)",
+    `each hospital prepares its own data with the benchmark's preparation container, then registers it; committee member ${DEMO_MEMBER} signs the approval on each pull request (north-general is on the benchmark's allowlist: its dataset is approved without the committee)`,
   );
   for (const s of DEMO_SITES) {
     const home = getOrThrow(homes, s.id, "site home");
@@ -266,13 +278,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       { home },
     );
   }
-  await review(
-    (branch) => siteOwner(siteOfBranch(branch)),
-    (root) => setStatus(root, "datasets"),
-  );
+  await review((branch) => siteOwner(siteOfBranch(branch)), "datasets");
 
   // 4. model vendors propose; the committee approves
-  say("two model vendors propose their models; the committee approves them");
+  say(
+    `two model vendors propose their models; committee member ${DEMO_MEMBER} signs each approval on the vendor's branch, and the PR check verifies it`,
+  );
   for (const m of DEMO_MODELS.filter((x) => x.id !== "reference-logistic")) {
     const vendor = await clone(m.owner[0]);
     const definition = join(dir, "vendors", m.id, "container_config.yaml");
@@ -301,10 +312,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       "git",
     ]);
   }
-  await review(
-    (branch) => DEMO_MODELS.find((m) => branch.includes(m.id))?.owner[0] as string,
-    (root) => setStatus(root, "models"),
-  );
+  await review((branch) => DEMO_MODELS.find((m) => branch.includes(m.id))?.owner[0] as string, "models");
 
   // 5. hospitals run, approve by policy, submit
   say(
@@ -358,17 +366,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   return { runner, dir, remote, pages, leaderboard };
 }
 
-/** The committee's approval of the associations a branch proposes. */
-async function setStatus(root: string, folder: "datasets" | "models"): Promise<void> {
+/** The associations in `folder` that wait for the committee (status: proposed). */
+async function proposed(root: string, folder: "datasets" | "models"): Promise<string[]> {
   const at = join(root, "benchmarks", B, folder);
+  const out: string[] = [];
   for (const name of await readdir(at)) {
-    const path = join(at, name);
-    const text = await readFile(path, "utf8");
-    const data = parse(text) as Dataset | Model;
-    if (data.status !== "proposed") continue;
-    const approved = { ...data, status: "approved", approved_by: [COMMITTEE] };
-    await writeFile(path, governanceFileText(folder === "datasets" ? "dataset" : "model", approved));
+    const data = parse(await readFile(join(at, name), "utf8")) as Dataset | Model;
+    if (data.status === "proposed") out.push(join(at, name));
   }
+  return out;
 }
 
 async function writeFiles(root: string, files: Map<string, string>): Promise<void> {

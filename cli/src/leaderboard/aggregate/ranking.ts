@@ -167,7 +167,7 @@ export function orderModels(
     }
   }
   const estimate = (m: ModelBoard) => m.metrics[primary.id]?.pooled?.estimate ?? null;
-  const statusOrder = { approved: 0, suspended: 1, withdrawn: 2, proposed: 3 } as const;
+  const statusOrder = { approved: 0, suspended: 1, withdrawn: 2, proposed: 3, rejected: 4 } as const;
   const rest = models
     .map((m) => board(boards, m.id))
     .filter((m) => !placed.has(m.id))
