@@ -213,14 +213,17 @@ async function onlyMember(dir: string): Promise<string> {
   );
 }
 
-/** Pushes the checked-out branch to its upstream, or to origin under the same name. */
+/** Pushes the checked-out branch to the remote of its upstream (origin without one), under its own name. */
 async function pushBranch(root: string): Promise<string> {
   const branch = (await gitText(root, ["rev-parse", "--abbrev-ref", "HEAD"])).trim();
   const upstream = (
     await gitText(root, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"]).catch(() => "")
   ).trim();
-  const [remote, ...rest] = upstream ? upstream.split("/") : ["origin", branch];
-  const target = rest.join("/") || branch;
+  if (branch === "HEAD")
+    throw new UserError("no branch is checked out: check out the pull request's branch to push to it");
+  // always to a branch of the same name (as git's push.default=simple): never onto main by accident
+  const remote = upstream ? upstream.split("/")[0] : "origin";
+  const target = branch;
   try {
     await gitText(root, ["push", "--quiet", remote as string, `HEAD:refs/heads/${target}`]);
   } catch (e) {

@@ -4,7 +4,9 @@
  * reference test passed (it then carries `reference_result`), as a pull request, with
  * `status: proposed`, or `status: approved` when the benchmark's `policy.auto_approve` approves
  * the site's datasets (by site id or by the requester's login; a team in the allowlist is left to
- * the committee).
+ * the committee). For a dataset the base has approved (re-prepared, a new hash), the proposal is
+ * an update beside the approved version (`update:`), which stays approved until committee members
+ * approve the update. Always on a fresh branch from the base.
  */
 import { join } from "node:path";
 import { UserError } from "../base/errors.ts";
@@ -15,6 +17,7 @@ import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
 import type { Connection } from "../forge/proposal.ts";
 import { checkValue } from "../formats/schema-registry.ts";
 import { parseYaml, readSourceFile } from "../formats/yaml-source.ts";
+import { editYaml } from "../formats/yaml-write.ts";
 import { approvesWithoutReview } from "../governance/auto-approval.ts";
 import { governanceFileText } from "../governance/governance-file.ts";
 import { paths, requireSlugFlags } from "../governance/layout.ts";
@@ -35,6 +38,8 @@ export interface DatasetRegisterReport extends ChangeReport {
   path: string;
   /** The benchmark's `policy.auto_approve` approves the site's datasets: proposed as `status: approved`. */
   approvedByPolicy: boolean;
+  /** The base branch has this dataset approved: the proposal is an update beside it (`update:`). */
+  updatesApproved: boolean;
 }
 
 /** Proposes the prepared association; a missing, unreadable or invalid one is a UserError. */
@@ -51,11 +56,12 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
   const dataset = await preparedAssociation(req, file);
   const path = paths.dataset(req.benchmark, req.name);
   let approvedByPolicy = false;
+  let updatesApproved = false;
   const change = await proposeChange(req, async (conn) => {
     const requestedBy = req.as ?? (conn.github ? await conn.github.login() : dataset.requested_by);
     if (requestedBy) dataset.requested_by = requestedBy;
     approvedByPolicy = await approvesWithoutReview(
-      await baseBenchmark(conn, req.benchmark),
+      await baseFile<Benchmark>(conn, paths.benchmark(req.benchmark)),
       "datasets",
       req.site,
       (allowlist) => !!requestedBy && allowlist.includes(requestedBy),
@@ -66,9 +72,20 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
       throw new UserError(
         `${file} is not a valid dataset association:\n${problems.map((p) => `  ${p}`).join("\n")}`,
       );
-    const files = new Map([[path, governanceFileText("dataset", dataset)]]);
+    // a dataset the base has approved (and the policy does not approve anew): an update beside it
+    const base = await baseFile<Dataset>(conn, path);
+    updatesApproved = base?.status === "approved" && !approvedByPolicy;
+    const files = new Map([
+      [
+        path,
+        updatesApproved
+          ? updateBeside(await baseText(conn, path), base as Dataset, dataset)
+          : governanceFileText("dataset", dataset),
+      ],
+    ]);
     return {
       branch: `fedeval/${req.site}/dataset-${req.benchmark}-${req.name}`,
+      fresh: true,
       files,
       message: `Register dataset ${req.name} of ${req.site} for ${req.benchmark}\n\nProposed with fedeval ${FEDEVAL_VERSION}.`,
       pullRequest: async () => ({
@@ -79,6 +96,7 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
           dataset: req.name,
           tool: FEDEVAL_VERSION,
           path,
+          update: updatesApproved,
           preparedWith: dataset.prepared_with,
           hash: dataset.hash,
           medperfUid: dataset.medperf_uid,
@@ -91,7 +109,7 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
       }),
     };
   });
-  return { ...change, path, approvedByPolicy };
+  return { ...change, path, approvedByPolicy, updatesApproved };
 }
 
 /** The association `fedeval dataset prepare` wrote, as `status: proposed` and without approvers. */
@@ -122,9 +140,32 @@ async function preparedAssociation(req: DatasetRegisterRequest, file: string): P
   return dataset;
 }
 
-/** The benchmark as the remote's base branch has it (the clone has no work tree yet), for its policy. */
-async function baseBenchmark(conn: Connection, benchmark: string): Promise<Benchmark | undefined> {
-  const file = paths.benchmark(benchmark);
-  const text = await gitHistory(conn.clone.dir).readAt(`origin/${conn.clone.base}`, file);
-  return (text === undefined ? undefined : parseYaml(text, file).source?.data) as Benchmark | undefined;
+/** A file's text on the remote's base branch (the clone has no work tree yet). */
+function baseText(conn: Connection, file: string): Promise<string | undefined> {
+  return gitHistory(conn.clone.dir).readAt(`origin/${conn.clone.base}`, file);
+}
+
+/** A governance file as the remote's base branch has it, parsed. */
+async function baseFile<T>(conn: Connection, file: string): Promise<T | undefined> {
+  const text = await baseText(conn, file);
+  return (text === undefined ? undefined : parseYaml(text, file).source?.data) as T | undefined;
+}
+
+/** What the site prepared anew, as an update beside the approved association (the base's text, kept as it is). */
+const UPDATED_FIELDS = [
+  "prepared_with",
+  "hash",
+  "medperf_uid",
+  "statistics",
+  "reference_result",
+  "prepared_at",
+] as const;
+
+function updateBeside(text: string | undefined, approved: Dataset, prepared: Dataset): string {
+  const update: Record<string, unknown> = {};
+  for (const k of UPDATED_FIELDS) if (prepared[k] !== undefined) update[k] = prepared[k];
+  const same = UPDATED_FIELDS.every((k) => JSON.stringify(prepared[k]) === JSON.stringify(approved[k]));
+  if (same || text === undefined) return text ?? governanceFileText("dataset", prepared);
+  if (prepared.requested_by) update.requested_by = prepared.requested_by;
+  return editYaml(text, [[["update"], update]]);
 }

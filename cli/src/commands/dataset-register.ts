@@ -20,6 +20,10 @@ export async function datasetRegisterCommand(opts: DatasetRegisterOptions, io: C
     io.stdout(
       `status: approved: benchmark ${opts.benchmark} approves datasets of ${opts.site} without a committee review (policy.auto_approve)\n`,
     );
+  if (report.updatesApproved)
+    io.stdout(
+      `${opts.name} is approved on ${report.base}: this proposes an update beside the approved version (update: in ${report.path}); it stays approved until committee members approve the update\n`,
+    );
   io.stdout(describeProposal(report.outcome, report.files, opts.dryRun));
   return 0;
 }

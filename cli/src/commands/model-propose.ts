@@ -16,6 +16,10 @@ export async function modelProposeCommand(opts: ModelProposeOptions, io: Command
     io.stdout(`${report.path} in ${report.base} already says exactly this; nothing to propose\n`);
     return 0;
   }
+  if (report.updatesApproved)
+    io.stdout(
+      `${opts.id} is approved on ${report.base}: this proposes an update beside the approved version (update: in ${report.path}); sites keep running the approved version until committee members approve the update\n`,
+    );
   io.stdout(describeProposal(report.outcome, report.files, opts.dryRun));
   return 0;
 }

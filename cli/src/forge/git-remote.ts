@@ -137,6 +137,8 @@ export interface GovernanceClone {
   checkoutBase(): Promise<void>;
   /** Checks out `branch` as the remote has it, or starts it from the base branch; clean either way. */
   checkoutBranch(branch: string): Promise<{ existed: boolean }>;
+  /** `branch`, or `branch-2`, `-3`, …: the first the remote lacks or has but the base branch has not merged. */
+  unmergedBranch(branch: string): Promise<string>;
   /** Writes files (paths relative to the root, forward slashes). */
   writeFiles(files: ReadonlyMap<string, string | Buffer>): Promise<void>;
   /** The paths whose content differs from the remote's base branch. */
@@ -253,6 +255,15 @@ export async function openGovernanceClone(opts: GitRemoteOptions): Promise<Gover
     async checkoutBase() {
       await git.raw(["checkout", "--quiet", "--force", "--detach", baseRef]);
       await clean();
+    },
+    async unmergedBranch(branch) {
+      for (let n = 1; ; n++) {
+        const name = n === 1 ? branch : `${branch}-${n}`;
+        const tip = await remoteHas(name);
+        if (!tip) return name;
+        const common = (await git.raw(["merge-base", tip, baseRef]).catch(() => "")).trim();
+        if (common !== tip) return name;
+      }
     },
     async checkoutBranch(branch) {
       const existed = Boolean(await remoteHas(branch));

@@ -4,7 +4,7 @@
  *
  *   connect   clone or fetch the remote into the site workspace; on GitHub, an API client
  *   check     (app/check-proposal.ts) the proposed files on top of the remote's base branch
- *   propose   branch (reused when the remote has it), commit only the proposed files, push, then
+ *   propose   branch (reused when the remote has it unmerged), commit only the proposed files, push, then
  *             open or update the pull request (GitHub) or name the compare URL (other forges)
  *
  * Every step can be repeated: a branch the remote already has is checked out and added to, a
@@ -160,6 +160,11 @@ export async function connect(settings: ForgeSettings, rt: ForgeRuntime): Promis
 
 export interface Change {
   branch: string;
+  /**
+   * Never add to a branch the base already merged: start a fresh one from the base instead
+   * (`<branch>-2`, `-3`, …). An open branch of an earlier attempt is still added to.
+   */
+  fresh?: boolean;
   files: ReadonlyMap<string, string | Buffer>;
   message: string;
   /** The pull request, given the files the branch changes against the base (after the commit). */
@@ -193,12 +198,13 @@ export async function propose(
   hooks: ProposalHooks = {},
 ): Promise<ProposalOutcome> {
   const { clone } = conn;
-  const { existed } = await clone.checkoutBranch(change.branch);
+  const branch = change.fresh ? await clone.unmergedBranch(change.branch) : change.branch;
+  const { existed } = await clone.checkoutBranch(branch);
   await clone.writeFiles(change.files);
   const committed = await clone.commit([...change.files.keys()], change.message);
   const pullRequestText = await change.pullRequest(await clone.changedSinceBase());
   const outcome: ProposalOutcome = {
-    branch: change.branch,
+    branch,
     base: clone.base,
     existed,
     committed,
@@ -206,19 +212,19 @@ export async function propose(
     pullRequestText,
   };
   if (conn.dryRun) return outcome;
-  await hooks.beforePush?.(change.branch);
-  outcome.pushed = await clone.push(change.branch);
-  await hooks.afterPush?.(change.branch, outcome.pushed);
+  await hooks.beforePush?.(branch);
+  outcome.pushed = await clone.push(branch);
+  await hooks.afterPush?.(branch, outcome.pushed);
   if (conn.github) {
     outcome.pullRequest = await conn.github.openOrUpdatePullRequest(
-      { ...pullRequestText, branch: change.branch, base: clone.base },
+      { ...pullRequestText, branch, base: clone.base },
       outcome.pushed && existed,
     );
   } else {
     outcome.compareUrl = compareUrl(
       clone.url,
       clone.base,
-      conn.fork ? `${conn.fork}:${change.branch}` : change.branch,
+      conn.fork ? `${conn.fork}:${branch}` : branch,
       conn.kind,
     );
   }

@@ -129,7 +129,9 @@ export async function checkOwnership(
       // a model owner brings their model's own container definition with the model
       const config = `containers/${where.name}.yaml`;
       const benchmarkUses = Object.values(benchmark?.containers ?? {}).some((c) => c.config === config);
-      const models = [...(folder?.models.values() ?? [])].filter((m) => m.data.container.config === config);
+      const models = [...(folder?.models.values() ?? [])].filter(
+        (m) => m.data.container.config === config || m.data.update?.container.config === config,
+      );
       const owns = async (m: (typeof models)[number]) =>
         allowed((await before<Model>(m.file))?.owner ?? m.data.owner);
       const ownsAll = models.length > 0 && (await Promise.all(models.map(owns))).every(Boolean);

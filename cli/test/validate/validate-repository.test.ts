@@ -534,6 +534,34 @@ describe("validate: signed committee approvals", () => {
     );
   });
 
+  it("an update beside the approved version: the approved one stands, the update's approvals are verified too", async () => {
+    const update = (f: Map<string, string>) =>
+      f.set(
+        MODEL,
+        editYaml(f.get(MODEL) as string, [
+          [
+            ["update"],
+            {
+              container: { image: `sha256:${"d".repeat(64)}`, config: "containers/effusion-net-v2.yaml" },
+              requested_by: "acme-imaging",
+            },
+          ],
+        ]),
+      );
+    const pending = await problems(update);
+    assert.deepEqual(
+      pending.filter((x) => x.file === MODEL),
+      [],
+      "the approved version stays approved",
+    );
+    const forged = await problems((f) => {
+      update(f);
+      decide(f, MODEL, { update: true, login: "acme-imaging", keyId: "a-1" });
+    });
+    expectOne(forged, "FE602", MODEL);
+    assert.ok(forged.every((x) => x.file !== MODEL || x.rule === "FE602"));
+  });
+
   it("a signed suspension stands; its results are kept as history", async () => {
     const d = await problems((f) => decide(f, MODEL, { decision: "suspend", setStatus: true }));
     assert.equal(d.filter((x) => x.severity === "error").length, 0, d.map((x) => x.message).join("\n"));
