@@ -63,7 +63,7 @@ export interface PendingAssociation {
   kind: "model" | "dataset";
   id: string;
   /** Its status in the repository; `unregistered` for a dataset prepared here that the repository lacks. */
-  status: "proposed" | "suspended" | "withdrawn" | "unregistered";
+  status: "proposed" | "rejected" | "suspended" | "withdrawn" | "unregistered";
   /** What it waits for, or what to do. */
   reason: string;
 }
@@ -180,7 +180,9 @@ async function planBenchmark(req: PlanRequest, folder: BenchmarkFolder, plan: Pl
 }
 
 const WAITS_FOR = {
-  proposed: "waits for the committee's approval (status: proposed; approving is merging it as approved)",
+  proposed:
+    "waits for the committee's approval (status: proposed; a committee member approves it with `fedeval approve`)",
+  rejected: "rejected by the committee: never run",
   suspended: "suspended by the committee: no new results",
   withdrawn: "withdrawn: no new results",
 } as const;

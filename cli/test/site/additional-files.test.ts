@@ -28,7 +28,7 @@ import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 import { serve } from "../helpers/file-server.ts";
-import { BENCHMARK, containerConfig, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
+import { BENCHMARK, containerConfig, decide, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
 import { sha256, tarGz } from "../helpers/tar.ts";
 import {
   DATASET,
@@ -278,6 +278,7 @@ describe("a model's weights as additional files, in Docker", { skip }, () => {
       },
     };
     files.set(`${b}/models/weightless.yaml`, governanceFileText("model", model));
+    decide(files, `${b}/models/weightless.yaml`);
   };
 
   async function run(w: Awaited<ReturnType<typeof siteWorld>>) {

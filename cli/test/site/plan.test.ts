@@ -14,7 +14,7 @@ import type { Dataset } from "../../src/governance/types.ts";
 import { Outbox, type OutboxEntry } from "../../src/results/outbox.ts";
 import { type Plan, type PlanRequest, planSite } from "../../src/site/plan.ts";
 import { preparedPaths } from "../../src/site/prepare.ts";
-import { BENCHMARK, TEST_MODELS } from "../helpers/fixtures.ts";
+import { BENCHMARK, decide, TEST_MODELS } from "../helpers/fixtures.ts";
 import { commitAll } from "../helpers/git.ts";
 import {
   hex,
@@ -197,10 +197,10 @@ describe("plan", () => {
       (files) => {
         withoutResults(files);
         const suspend = `${b}/models/shortcut-cnn.yaml`;
-        files.set(suspend, (files.get(suspend) as string).replace("status: approved", "status: suspended"));
+        decide(files, suspend, { decision: "suspend", setStatus: true });
         const propose = `${b}/models/reference-logistic.yaml`;
         files.set(propose, (files.get(propose) as string).replace("status: approved", "status: proposed"));
-        const { approved_by: _a, ...proposed } = { ...later, status: "proposed" as const };
+        const { approvals: _a, ...proposed } = { ...later, status: "proposed" as const };
         files.set(`${b}/datasets/${later.id}.yaml`, governanceFileText("dataset", proposed));
       },
       { prepared: [DATASET, later, unregistered] },

@@ -38,7 +38,7 @@ describe("FE403 codeowners-stale", () => {
       id: "north-general-2027q1",
       status: "proposed" as const,
     };
-    delete dataset.approved_by;
+    delete dataset.approvals;
     await writeFile(join(root, DATASET), governanceFileText("dataset", dataset));
     commitAll(root, "register");
     const [found, ...more] = await fe403(root, "main");
