@@ -28,7 +28,14 @@ import { hashDatasetTree } from "../../src/site/tree-hash.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 import { serve } from "../helpers/file-server.ts";
-import { BENCHMARK, containerConfig, decide, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
+import {
+  BENCHMARK,
+  containerConfig,
+  decide,
+  siteKey,
+  type TestImages,
+  testModel,
+} from "../helpers/fixtures.ts";
 import { sha256, tarGz } from "../helpers/tar.ts";
 import {
   DATASET,

@@ -24,7 +24,14 @@ import { Outbox } from "../../src/results/outbox.ts";
 import { validateRepository } from "../../src/validate/validate-repository.ts";
 import { dockerForTests } from "../helpers/docker.ts";
 import { serve } from "../helpers/file-server.ts";
-import { BENCHMARK, containerConfig, siteKey, type TestImages, testModel } from "../helpers/fixtures.ts";
+import {
+  BENCHMARK,
+  containerConfig,
+  decide,
+  siteKey,
+  type TestImages,
+  testModel,
+} from "../helpers/fixtures.ts";
 import { commitAll } from "../helpers/git.ts";
 import { sha256 } from "../helpers/tar.ts";
 import {
@@ -107,6 +114,7 @@ describe("container types in fedeval run", { skip }, () => {
         },
       };
       files.set(`${b}/models/archived.yaml`, governanceFileText("model", model));
+      decide(files, `${b}/models/archived.yaml`);
     };
 
   async function run(w: SiteWorld) {
