@@ -540,6 +540,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const fedeval = await runFedevalWay(images, data, join(work, "fedeval"));
   for (const t of fedeval.tasks) log(`fedeval test: task ${t.task}: ${t.status} (${t.message})`);
   process.stdout.write(
-    `fedeval's way: test ${JSON.stringify(fedeval.test)}; dataset prepare: statistics ${JSON.stringify(fedeval.statistics)}, reference ${JSON.stringify(fedeval.reference)}\n`,
+    `fedeval's way: test ${JSON.stringify(fedeval.test)}; dataset prepare: statistics ${JSON.stringify(fedeval.statistics)}, reference ${JSON.stringify(fedeval.reference)}; run ${JSON.stringify(fedeval.run)}\n`,
   );
 }
