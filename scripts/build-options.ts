@@ -141,6 +141,9 @@ const COMMON: BuildOptions = {
   target: "node20",
   banner: { js: COMMONJS_BANNER },
   logLevel: "warning",
+  // paths in the bundle as the repository names them, so a node_modules that is a symlink (a git
+  // worktree sharing another checkout's) builds the same bundle as a real one
+  preserveSymlinks: true,
 };
 
 /**
