@@ -8,9 +8,11 @@
  * an update beside the approved version (`update:`), which stays approved until committee members
  * approve the update. Always on a fresh branch from the base.
  */
+
 import { join } from "node:path";
 import { UserError } from "../base/errors.ts";
 import { gitHistory } from "../base/git-history.ts";
+import { printable } from "../base/printable.ts";
 import { FEDEVAL_VERSION } from "../base/version.ts";
 import { workspace } from "../base/workspace.ts";
 import { pairs, renderPullRequestBody } from "../forge/pr-body.ts";
@@ -70,7 +72,7 @@ export async function registerDataset(req: DatasetRegisterRequest): Promise<Data
     const problems = checkValue("dataset", dataset);
     if (problems.length)
       throw new UserError(
-        `${file} is not a valid dataset association:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+        `${file} is not a valid dataset association:\n${problems.map((p) => `  ${printable(p)}`).join("\n")}`,
       );
     // a dataset the base has approved (and the policy does not approve anew): an update beside it
     const base = await baseFile<Dataset>(conn, path);

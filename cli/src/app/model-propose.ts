@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError, UserError } from "../base/errors.ts";
 import { gitHistory } from "../base/git-history.ts";
+import { printable } from "../base/printable.ts";
 import { FEDEVAL_VERSION } from "../base/version.ts";
 import { loadContainerDefinition } from "../containers/definition.ts";
 import type { ContainerDefinition } from "../containers/types.ts";
@@ -107,7 +108,7 @@ export async function proposeModel(req: ModelProposeRequest): Promise<ModelPropo
         ? ""
         : `\n(the image comes from ${req.container}; pass --image NAME@sha256:DIGEST to pin it)`;
       throw new UserError(
-        `the model association would be invalid:\n${problems.map((p) => `  ${p}`).join("\n")}${hint}`,
+        `the model association would be invalid:\n${problems.map((p) => `  ${printable(p)}`).join("\n")}${hint}`,
       );
     }
     if (updatesApproved && baseText) {
@@ -160,7 +161,7 @@ async function modelDefinition(file: string, shown: string): Promise<ContainerDe
   const definition = parsed.definition;
   if (!definition)
     throw new UserError(
-      `${shown} is not a usable container definition:\n${parsed.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n")}`,
+      `${shown} is not a usable container definition:\n${parsed.diagnostics.map((d) => `  ${printable(d.file)}:${d.line}:${d.col}: ${printable(d.message)}`).join("\n")}`,
     );
   if (!definition.tasks.infer)
     throw new UserError(`${shown} has no infer task, which a model container needs`);

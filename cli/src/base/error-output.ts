@@ -50,6 +50,11 @@ function pathOf(e: NodeJS.ErrnoException): string {
   return name.includes(".tmp-") ? path.slice(0, -name.length - 1) : path;
 }
 
+/** Each line of a message made printable (a message listing problems has a line each). */
+function printableLines(message: string): string {
+  return message.split("\n").map(printable).join("\n");
+}
+
 /** What `e`, thrown out of a command or an action mode, shows the user. */
 export function errorOutput(e: unknown): ErrorOutput {
   const fs = e instanceof Error ? FILE_SYSTEM[(e as NodeJS.ErrnoException).code ?? ""] : undefined;
@@ -57,11 +62,12 @@ export function errorOutput(e: unknown): ErrorOutput {
     const { message, hint } = fs(pathOf(e as NodeJS.ErrnoException) || "a file");
     return { exitCode: 2, message: printable(message), hint, internal: false };
   }
-  // one line each, whatever a file name or value quoted in them holds
-  if (e instanceof UserError) return { exitCode: e.exitCode, message: printable(e.message), internal: false };
+  // the lines a message has, whatever a file name or value quoted in them holds
+  if (e instanceof UserError)
+    return { exitCode: e.exitCode, message: printableLines(e.message), internal: false };
   if (e instanceof ExternalError) {
     const hint = e.hint ? { hint: printable(e.hint) } : {};
-    return { exitCode: 2, message: printable(e.message), ...hint, internal: false };
+    return { exitCode: 2, message: printableLines(e.message), ...hint, internal: false };
   }
   return {
     exitCode: 70,

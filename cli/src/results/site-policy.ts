@@ -15,7 +15,9 @@
  * The policy lives at the site, not in the governance repository: it is the data owner's
  * decision, and nobody else can widen it through a pull request.
  */
+
 import { UserError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 import { validateSchema } from "../formats/schema-registry.ts";
 import { parseYaml, readSourceFile } from "../formats/yaml-source.ts";
 import type { OutboxEntry } from "./outbox.ts";
@@ -54,7 +56,7 @@ export async function readSitePolicy(path: string): Promise<SitePolicy> {
     if (!diagnostics.length) return parsed.source.data as SitePolicy;
   }
   throw new UserError(
-    `site policy is invalid:\n${diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n")}`,
+    `site policy is invalid:\n${diagnostics.map((d) => `  ${printable(d.file)}:${d.line}:${d.col}: ${printable(d.message)}`).join("\n")}`,
   );
 }
 

@@ -72,4 +72,14 @@ describe("errorOutput", () => {
     // the same codes without a system call are not the file system's: still a bug
     assert.equal(errorOutput(Object.assign(new Error("x"), { code: "ENOSPC" })).exitCode, 70);
   });
+
+  it("a message that lists problems keeps a line each, with what they quote made printable", () => {
+    const out = errorOutput(
+      new UserError('site policy is invalid:\n  policy.yaml:2:1: unknown field "a\u001b[2Kb\u2028c"'),
+    );
+    assert.equal(
+      out.message,
+      'site policy is invalid:\n  policy.yaml:2:1: unknown field "a\\u{1b}[2Kb\\u{2028}c"',
+    );
+  });
 });
