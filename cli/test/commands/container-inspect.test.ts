@@ -104,6 +104,7 @@ describe("fedeval container inspect", () => {
     );
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(out), {
+      containerType: "DockerImage",
       format: "medperf-container-config",
       image: "mlcommons/chestxray-tutorial-mobilenetv2:0.0.1",
       tasks: {
