@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 try {
   writeFileSync("/mnt/out/cache/kept", "hidden?");
 } catch (err) {
-  console.log(String(err));
+  console.error(String(err)); // the same stream as the uncaught error below, so their order is kept
 }
 console.log(`planted before: ${existsSync("/var/cache/model/planted")}`);
 writeFileSync("/var/cache/model/planted", "persisted?");
