@@ -77,7 +77,11 @@ export async function startPodman(rootless: boolean): Promise<PodmanService> {
       { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
     );
   } else {
-    child = spawn("podman", ["system", "service", "--time=0", host], { stdio: ["ignore", "ignore", "pipe"] });
+    // cwd: conmon writes an `oom` file into its working folder when a container runs out of memory
+    child = spawn("podman", ["system", "service", "--time=0", host], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
   }
   let stderr = "";
   child.stderr?.on("data", (d) => {
