@@ -105,11 +105,22 @@ export async function startPodman(rootless: boolean): Promise<PodmanService> {
     host,
     nproc: serviceNproc(socket),
     async stop() {
+      // runuser starts the rootless service in a session of its own, which could outlive runuser and
+      // keep the test process alive through its stderr pipe: the service's own processes are killed too
+      const service = servicePids(socket);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;
       }
+      for (const pid of service) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+      child.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -117,11 +128,20 @@ export async function startPodman(rootless: boolean): Promise<PodmanService> {
 
 /** The process limit of the podman process serving `socket` (not runuser's). */
 function serviceNproc(socket: string): number {
-  const pids = execFileSync("pgrep", ["-f", `system service --time=0 unix://${socket}`], { encoding: "utf8" })
-    .trim()
-    .split("\n");
+  const pids = servicePids(socket);
   const podman = pids.find((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "podman");
   const m = podman && /^Max processes\s+(\d+)/m.exec(readFileSync(`/proc/${podman}/limits`, "utf8"));
   if (!m) throw new Error("cannot read the podman service's process limit");
   return Number(m[1]);
+}
+
+/** The processes serving `socket` (podman, and runuser for the rootless one). */
+function servicePids(socket: string): string[] {
+  try {
+    return execFileSync("pgrep", ["-f", `system service --time=0 unix://${socket}`], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
 }
